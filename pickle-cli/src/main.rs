@@ -1,0 +1,2 @@
+//! The `pickle` command.
+fn main() {}

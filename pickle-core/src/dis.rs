@@ -1,0 +1,1 @@
+//! The disassembler, output identical to `python3 -m pickletools`. (Being written.)

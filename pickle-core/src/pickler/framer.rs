@@ -1,0 +1,1 @@
+//! FRAME boundaries, kept apart from the rest of the pickler. (Being written.)

@@ -1,0 +1,103 @@
+//! The pickler: writes object graphs exactly as CPython's `pickle.dumps` would.
+
+use std::io;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::opcode::{DEFAULT_PROTOCOL, HIGHEST_PROTOCOL};
+use crate::value::{Buffer, Node, Value};
+
+mod framer;
+mod save;
+
+/// The hook that names objects to be pickled by reference, as `Pickler.persistent_id`.
+///
+/// It sees each object before it is written. Returning `Some(pid)` writes
+/// `pid` as a persistent id (PERSID/BINPERSID) instead of the object.
+pub type PersistentId<'a> = dyn FnMut(Node<'_, '_>) -> Option<Value<'static>> + 'a;
+
+/// The hook that decides where protocol-5 buffers go, as `buffer_callback`.
+///
+/// Return `true` to write the buffer in-band (inside the pickle), or `false`
+/// to write NEXT_BUFFER and keep the data out-of-band: the hook is then the
+/// place to take a copy of [`Buffer::data`].
+pub type BufferCallback<'a> = dyn FnMut(&Buffer<'_>) -> bool + 'a;
+
+/// Writes pickles, with options. The counterpart of Python's `pickle.Pickler`.
+///
+/// ```
+/// use pickle::{Object, Pickler, Value};
+/// let v = Value::from_object(Object::Int(300));
+/// // pickle.dumps(300, protocol=2)
+/// assert_eq!(Pickler::new().protocol(2).dumps(&v)?, b"\x80\x02M,\x01.");
+/// # Ok::<(), pickle::Error>(())
+/// ```
+pub struct Pickler<'a> {
+    pub(crate) protocol: u8,
+    pub(crate) fix_imports: bool,
+    pub(crate) persistent_id: Option<Box<PersistentId<'a>>>,
+    pub(crate) buffer_callback: Option<Box<BufferCallback<'a>>>,
+}
+
+impl Default for Pickler<'_> {
+    fn default() -> Self {
+        Pickler::new()
+    }
+}
+
+impl<'a> Pickler<'a> {
+    /// A pickler for protocol 5 with `fix_imports`, as CPython 3.14's defaults.
+    pub fn new() -> Self {
+        Pickler {
+            protocol: DEFAULT_PROTOCOL,
+            fix_imports: true,
+            persistent_id: None,
+            buffer_callback: None,
+        }
+    }
+
+    /// The protocol to write, 0 to 5. Values above 5 mean 5, as `-1` and
+    /// `pickle.HIGHEST_PROTOCOL` do in Python.
+    pub fn protocol(mut self, protocol: u8) -> Self {
+        self.protocol = protocol.min(HIGHEST_PROTOCOL);
+        self
+    }
+
+    /// Whether to write Python 2 global names below protocol 3. Default: true.
+    pub fn fix_imports(mut self, fix: bool) -> Self {
+        self.fix_imports = fix;
+        self
+    }
+
+    /// Names objects to pickle by reference. See [`PersistentId`].
+    pub fn persistent_id(
+        mut self,
+        hook: impl FnMut(Node<'_, '_>) -> Option<Value<'static>> + 'a,
+    ) -> Self {
+        self.persistent_id = Some(Box::new(hook));
+        self
+    }
+
+    /// Decides which protocol-5 buffers go out-of-band. See [`BufferCallback`].
+    pub fn buffer_callback(mut self, hook: impl FnMut(&Buffer<'_>) -> bool + 'a) -> Self {
+        self.buffer_callback = Some(Box::new(hook));
+        self
+    }
+
+    /// Writes `value` as a pickle and returns the bytes.
+    pub fn dumps(&mut self, value: &Value<'_>) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.dump(value, &mut out)?;
+        Ok(out)
+    }
+
+    /// Writes `value` as a pickle to `writer`.
+    pub fn dump<W: io::Write>(&mut self, value: &Value<'_>, writer: W) -> Result<()> {
+        if !value.is_well_formed() || value.try_root().is_none() {
+            return Err(Error::new(
+                ErrorKind::Unpicklable,
+                "the graph has no root or refers to objects it does not hold",
+            ));
+        }
+        save::dump(self, value, writer)
+    }
+}

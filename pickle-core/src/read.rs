@@ -1,0 +1,391 @@
+//! The unpickler's input: one trait, two readers.
+//!
+//! [`SliceRead`] borrows from a `&[u8]` and hands out sub-slices without
+//! copying; [`IoRead`] streams from any `io::BufRead`, consuming exactly the
+//! bytes of the pickle.
+//! The VM is written once against [`Read`].
+//!
+//! Both apply the FRAME rules of CPython's `_Unframer`: inside a frame, a read
+//! must be satisfied entirely by the frame or start exactly at its end (then
+//! the frame is over and the read goes to the stream); a read that starts
+//! inside a frame and runs past its end is an error, and so is a FRAME that
+//! begins before the current frame is used up.
+
+use std::io;
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// Bytes read from the input: borrowed for the input's lifetime when the
+/// reader can, or from the reader's scratch space until the next read.
+pub(crate) enum Reference<'de, 's> {
+    Borrowed(&'de [u8]),
+    Copied(&'s [u8]),
+}
+
+impl std::ops::Deref for Reference<'_, '_> {
+    type Target = [u8];
+    #[inline]
+    fn deref(&self) -> &[u8] {
+        match self {
+            Reference::Borrowed(b) => b,
+            Reference::Copied(b) => b,
+        }
+    }
+}
+
+/// The input of the unpickler.
+pub(crate) trait Read<'de> {
+    /// The offset of the next byte from the start of the pickle.
+    fn offset(&self) -> u64;
+
+    /// The next byte, or `None` at the end of the input.
+    fn next_byte(&mut self) -> Result<Option<u8>>;
+
+    /// Exactly `n` bytes. A length declared by the input is passed here
+    /// unchecked: readers check it against what remains before allocating.
+    fn read_bytes<'s>(&'s mut self, n: u64) -> Result<Reference<'de, 's>>;
+
+    /// The bytes up to the next `\n`, which is consumed but not returned.
+    fn read_line<'s>(&'s mut self) -> Result<Reference<'de, 's>>;
+
+    /// Starts a frame of `len` bytes at the current position.
+    fn begin_frame(&mut self, len: u64) -> Result<()>;
+}
+
+fn truncated() -> Error {
+    Error::new(ErrorKind::Truncated, "pickle data was truncated")
+}
+
+fn frame_exhausted() -> Error {
+    Error::new(ErrorKind::Frame, "pickle exhausted before end of frame")
+}
+
+fn frame_inside_frame() -> Error {
+    Error::new(
+        ErrorKind::Frame,
+        "beginning of a new frame before end of current frame",
+    )
+}
+
+/// Reads from a byte slice, borrowing.
+pub(crate) struct SliceRead<'de> {
+    data: &'de [u8],
+    pos: usize,
+    /// The end of the current frame, if one is open.
+    frame_end: Option<usize>,
+}
+
+impl<'de> SliceRead<'de> {
+    pub(crate) fn new(data: &'de [u8]) -> Self {
+        SliceRead {
+            data,
+            pos: 0,
+            frame_end: None,
+        }
+    }
+
+    /// The end a read of `n` bytes from here may reach, closing a used-up frame.
+    #[inline]
+    fn limit_for(&mut self, n: usize) -> Result<usize> {
+        if let Some(end) = self.frame_end {
+            if self.pos < end || n == 0 {
+                return Ok(end);
+            }
+            self.frame_end = None;
+        }
+        Ok(self.data.len())
+    }
+}
+
+impl<'de> Read<'de> for SliceRead<'de> {
+    #[inline]
+    fn offset(&self) -> u64 {
+        self.pos as u64
+    }
+
+    #[inline]
+    fn next_byte(&mut self) -> Result<Option<u8>> {
+        let limit = self.limit_for(1)?;
+        if self.pos < limit {
+            let b = self.data[self.pos];
+            self.pos += 1;
+            Ok(Some(b))
+        } else {
+            Ok(None)
+        }
+    }
+
+    #[inline]
+    fn read_bytes<'s>(&'s mut self, n: u64) -> Result<Reference<'de, 's>> {
+        let in_frame = self.frame_end.is_some_and(|end| self.pos < end);
+        let limit = self.limit_for(1)?;
+        let available = (limit - self.pos) as u64;
+        if n > available {
+            return Err(if in_frame {
+                frame_exhausted()
+            } else {
+                truncated()
+            });
+        }
+        let start = self.pos;
+        self.pos += n as usize;
+        Ok(Reference::Borrowed(&self.data[start..self.pos]))
+    }
+
+    fn read_line<'s>(&'s mut self) -> Result<Reference<'de, 's>> {
+        let in_frame = self.frame_end.is_some_and(|end| self.pos < end);
+        let limit = self.limit_for(1)?;
+        let rest = &self.data[self.pos..limit];
+        match rest.iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                let start = self.pos;
+                self.pos += i + 1;
+                Ok(Reference::Borrowed(&self.data[start..start + i]))
+            }
+            None if in_frame => Err(frame_exhausted()),
+            None => Err(truncated()),
+        }
+    }
+
+    fn begin_frame(&mut self, len: u64) -> Result<()> {
+        if self.frame_end.is_some_and(|end| self.pos < end) {
+            return Err(frame_inside_frame());
+        }
+        let remaining = (self.data.len() - self.pos) as u64;
+        if len > remaining {
+            return Err(truncated());
+        }
+        self.frame_end = Some(self.pos + len as usize);
+        Ok(())
+    }
+}
+
+/// Reads from a buffered stream, consuming exactly the bytes it uses.
+pub(crate) struct IoRead<B> {
+    inner: B,
+    /// Holds reads that do not fit in the stream's buffer, and lines.
+    scratch: Vec<u8>,
+    /// Offset of the next unconsumed byte in the pickle.
+    offset: u64,
+    /// Bytes left in the current frame, if one is open.
+    frame_left: Option<u64>,
+}
+
+const IO_BUFFER: usize = 64 * 1024;
+
+impl<R: io::Read> IoRead<io::BufReader<R>> {
+    pub(crate) fn new(inner: R) -> Self {
+        IoRead::new_exact(io::BufReader::with_capacity(IO_BUFFER, inner))
+    }
+}
+
+impl<B: io::BufRead> IoRead<B> {
+    pub(crate) fn new_exact(inner: B) -> Self {
+        IoRead {
+            inner,
+            scratch: Vec::new(),
+            offset: 0,
+            frame_left: None,
+        }
+    }
+
+    /// The buffered bytes, refilled if empty; empty only at end of input.
+    fn available(inner: &mut B) -> Result<&[u8]> {
+        loop {
+            match inner.fill_buf() {
+                Ok(_) => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::io(e)),
+            }
+        }
+        // Already filled: this second call only hands out the buffer.
+        inner.fill_buf().map_err(Error::io)
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.inner.consume(n);
+        self.offset += n as u64;
+        if let Some(left) = self.frame_left.as_mut() {
+            *left -= n as u64;
+        }
+    }
+
+    /// Applies the frame rules to a read of `n` bytes (`None` for a line),
+    /// and says whether the read is inside a frame.
+    fn enter_read(&mut self, n: Option<u64>) -> Result<bool> {
+        match self.frame_left {
+            Some(0) if n != Some(0) => {
+                self.frame_left = None;
+                Ok(false)
+            }
+            Some(left) if n.is_some_and(|n| n > left) => Err(frame_exhausted()),
+            Some(_) => Ok(true),
+            None => Ok(false),
+        }
+    }
+}
+
+impl<'de, B: io::BufRead> Read<'de> for IoRead<B> {
+    fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    fn next_byte(&mut self) -> Result<Option<u8>> {
+        self.enter_read(Some(1))?;
+        let Some(&b) = Self::available(&mut self.inner)?.first() else {
+            return Ok(None);
+        };
+        self.consume(1);
+        Ok(Some(b))
+    }
+
+    fn read_bytes<'s>(&'s mut self, n: u64) -> Result<Reference<'de, 's>> {
+        let in_frame = self.enter_read(Some(n))?;
+        let short = || {
+            if in_frame {
+                frame_exhausted()
+            } else {
+                truncated()
+            }
+        };
+        let n = usize::try_from(n).map_err(|_| short())?;
+        self.scratch.clear();
+        while self.scratch.len() < n {
+            let buf = Self::available(&mut self.inner)?;
+            if buf.is_empty() {
+                return Err(short());
+            }
+            let take = (n - self.scratch.len()).min(buf.len());
+            // `extend_from_slice` grows with the bytes that actually arrived,
+            // never by the declared length up front.
+            self.scratch.extend_from_slice(&buf[..take]);
+            self.consume(take);
+        }
+        Ok(Reference::Copied(&self.scratch))
+    }
+
+    fn read_line<'s>(&'s mut self) -> Result<Reference<'de, 's>> {
+        let in_frame = self.enter_read(None)?;
+        self.scratch.clear();
+        loop {
+            let frame_left = self.frame_left;
+            let buf = Self::available(&mut self.inner)?;
+            if buf.is_empty() {
+                return Err(if in_frame {
+                    frame_exhausted()
+                } else {
+                    truncated()
+                });
+            }
+            let window = match frame_left {
+                Some(left) => &buf[..buf.len().min(usize::try_from(left).unwrap_or(usize::MAX))],
+                None => buf,
+            };
+            if let Some(i) = window.iter().position(|&b| b == b'\n') {
+                self.scratch.extend_from_slice(&window[..i]);
+                self.consume(i + 1);
+                return Ok(Reference::Copied(&self.scratch));
+            }
+            let n = window.len();
+            self.scratch.extend_from_slice(window);
+            self.consume(n);
+            if self.frame_left == Some(0) {
+                return Err(frame_exhausted());
+            }
+        }
+    }
+
+    fn begin_frame(&mut self, len: u64) -> Result<()> {
+        if self.frame_left.is_some_and(|left| left > 0) {
+            return Err(frame_inside_frame());
+        }
+        self.frame_left = Some(len);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn both(
+        data: &[u8],
+        f: impl Fn(&mut dyn Read<'_>) -> Result<Vec<u8>>,
+    ) -> (Result<Vec<u8>>, Result<Vec<u8>>) {
+        let mut s = SliceRead::new(data);
+        let mut i = IoRead::new(data);
+        (f(&mut s), f(&mut i))
+    }
+
+    #[test]
+    fn reads_and_lines_agree_between_slice_and_stream() {
+        let (a, b) = both(b"abc\ndef", |r| {
+            let line = r.read_line()?.to_vec();
+            let rest = r.read_bytes(3)?.to_vec();
+            Ok([line, rest].concat())
+        });
+        assert_eq!(a.unwrap(), b"abcdef");
+        assert_eq!(b.unwrap(), b"abcdef");
+    }
+
+    #[test]
+    fn declared_length_past_the_end_is_truncated_not_allocated() {
+        let (a, b) = both(b"xy", |r| Ok(r.read_bytes(4 << 30)?.to_vec()));
+        assert_eq!(a.unwrap_err().kind(), ErrorKind::Truncated);
+        assert_eq!(b.unwrap_err().kind(), ErrorKind::Truncated);
+    }
+
+    #[test]
+    fn read_straddling_frame_end_is_an_error() {
+        let (a, b) = both(b"abcdef", |r| {
+            r.begin_frame(2)?;
+            Ok(r.read_bytes(3)?.to_vec())
+        });
+        assert_eq!(a.unwrap_err().kind(), ErrorKind::Frame);
+        assert_eq!(b.unwrap_err().kind(), ErrorKind::Frame);
+    }
+
+    #[test]
+    fn read_starting_at_frame_end_continues_outside() {
+        let (a, b) = both(b"abcdef", |r| {
+            r.begin_frame(2)?;
+            let x = r.read_bytes(2)?.to_vec();
+            let y = r.read_bytes(3)?.to_vec();
+            Ok([x, y].concat())
+        });
+        assert_eq!(a.unwrap(), b"abcde");
+        assert_eq!(b.unwrap(), b"abcde");
+    }
+
+    #[test]
+    fn frame_inside_unfinished_frame_is_an_error() {
+        let (a, b) = both(b"abcdef", |r| {
+            r.begin_frame(4)?;
+            r.read_bytes(1)?;
+            r.begin_frame(1)?;
+            Ok(vec![])
+        });
+        assert_eq!(a.unwrap_err().kind(), ErrorKind::Frame);
+        assert_eq!(b.unwrap_err().kind(), ErrorKind::Frame);
+    }
+
+    #[test]
+    fn line_running_past_frame_end_is_an_error() {
+        let (a, b) = both(b"ab\ncd", |r| {
+            r.begin_frame(2)?;
+            Ok(r.read_line()?.to_vec())
+        });
+        assert_eq!(a.unwrap_err().kind(), ErrorKind::Frame);
+        assert_eq!(b.unwrap_err().kind(), ErrorKind::Frame);
+    }
+
+    #[test]
+    fn stream_reads_larger_than_its_buffer() {
+        let data: Vec<u8> = (0..200_000u32).map(|i| i as u8).collect();
+        let mut r = IoRead::new(&data[..]);
+        Read::read_bytes(&mut r, 5).unwrap();
+        let big = Read::read_bytes(&mut r, 150_000).unwrap().to_vec();
+        assert_eq!(&big[..], &data[5..150_005]);
+        assert_eq!(Read::offset(&r), 150_005);
+    }
+}

@@ -1,0 +1,195 @@
+//! The unpickler: options, limits and hooks around one iterative VM.
+
+use std::collections::HashMap;
+use std::io;
+
+use crate::error::Result;
+use crate::read::{IoRead, SliceRead};
+use crate::value::{Buffer, Id, Value};
+
+mod vm;
+
+/// Bounds on what a pickle may make the unpickler do.
+///
+/// The defaults are safe for untrusted input on a desktop or server: loading
+/// never uses more than a small multiple of the input size in memory, and
+/// every loop is bounded by the input length.
+///
+/// ```
+/// use pickle::{Limits, Unpickler};
+/// let limits = Limits { max_memo_entries: 1_000, ..Limits::default() };
+/// let v = Unpickler::new().limits(limits).loads(b"K\x05.")?;
+/// # Ok::<(), pickle::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Largest input accepted, in bytes. Default: 4 GiB.
+    pub max_input_bytes: u64,
+    /// Most memo entries a pickle may create. Default: 16 Mi.
+    pub max_memo_entries: usize,
+    /// Deepest the stack (items plus marks) may grow. Default: 1 Mi.
+    pub max_stack_depth: usize,
+    /// Most objects the graph may hold. Default: 256 Mi.
+    pub max_objects: usize,
+    /// Most bytes the unpickler may allocate for copied strings, bytes and
+    /// containers. Default: 8 GiB. Slice input borrows, so this mainly bounds streams.
+    pub max_alloc_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_input_bytes: 4 << 30,
+            max_memo_entries: 16 << 20,
+            max_stack_depth: 1 << 20,
+            max_objects: 256 << 20,
+            max_alloc_bytes: 8 << 30,
+        }
+    }
+}
+
+impl Limits {
+    /// No limits at all: for trusted input only.
+    pub fn none() -> Limits {
+        Limits {
+            max_input_bytes: u64::MAX,
+            max_memo_entries: usize::MAX,
+            max_stack_depth: usize::MAX,
+            max_objects: u32::MAX as usize,
+            max_alloc_bytes: u64::MAX,
+        }
+    }
+}
+
+/// How Python 2 `str` objects (STRING, BINSTRING, SHORT_BINSTRING) are decoded,
+/// as the `encoding=` argument of Python's `pickle.loads`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StringEncoding {
+    /// Decode as ASCII; other bytes are an error. CPython's default.
+    #[default]
+    Ascii,
+    /// Decode as Latin-1: every byte is one character. What numpy and datetime pickles from Python 2 need.
+    Latin1,
+    /// Decode as UTF-8.
+    Utf8,
+    /// Keep them as `bytes`.
+    Bytes,
+}
+
+/// The hook that turns a persistent id into an object, as `Unpickler.persistent_load`.
+///
+/// It receives the graph being built and the `Id` of the persistent id object,
+/// and returns the `Id` of the object to use in its place (it may add objects).
+pub type PersistentLoad<'a, 'de> = dyn FnMut(&mut Value<'de>, Id) -> Result<Id> + 'a;
+
+/// Reads pickles, with options. The counterpart of Python's `pickle.Unpickler`.
+///
+/// ```
+/// use pickle::{StringEncoding, Unpickler};
+/// // A Python 2 pickle of the str '\xe9', read as Latin-1.
+/// let v = Unpickler::new().encoding(StringEncoding::Latin1).loads(b"U\x01\xe9.")?;
+/// assert_eq!(v.root_node().as_str(), Some("é"));
+/// # Ok::<(), pickle::Error>(())
+/// ```
+pub struct Unpickler<'a, 'de> {
+    pub(crate) encoding: StringEncoding,
+    pub(crate) fix_imports: bool,
+    pub(crate) limits: Limits,
+    pub(crate) persistent_load: Option<Box<PersistentLoad<'a, 'de>>>,
+    pub(crate) buffers: Option<std::vec::IntoIter<Buffer<'de>>>,
+    pub(crate) extensions: HashMap<i32, (String, String)>,
+}
+
+impl Default for Unpickler<'_, '_> {
+    fn default() -> Self {
+        Unpickler::new()
+    }
+}
+
+impl<'a, 'de> Unpickler<'a, 'de> {
+    /// An unpickler with CPython's defaults (`encoding='ASCII'`, `fix_imports=True`) and safe [`Limits`].
+    pub fn new() -> Self {
+        Unpickler {
+            encoding: StringEncoding::Ascii,
+            fix_imports: true,
+            limits: Limits::default(),
+            persistent_load: None,
+            buffers: None,
+            extensions: HashMap::new(),
+        }
+    }
+
+    /// How to decode Python 2 `str` objects.
+    pub fn encoding(mut self, encoding: StringEncoding) -> Self {
+        self.encoding = encoding;
+        self
+    }
+
+    /// Whether to map Python 2 global names to Python 3 names in pickles below protocol 3. Default: true.
+    pub fn fix_imports(mut self, fix: bool) -> Self {
+        self.fix_imports = fix;
+        self
+    }
+
+    /// The limits to enforce.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Resolves persistent ids (PERSID, BINPERSID).
+    ///
+    /// Without a hook, a persistent id is kept in the graph as
+    /// [`Object::PersistentId`](crate::Object::PersistentId), so nothing is
+    /// lost. (CPython raises an error instead.)
+    pub fn persistent_load(
+        mut self,
+        hook: impl FnMut(&mut Value<'de>, Id) -> Result<Id> + 'a,
+    ) -> Self {
+        self.persistent_load = Some(Box::new(hook));
+        self
+    }
+
+    /// The out-of-band buffers that NEXT_BUFFER takes, in order, as `buffers=` in Python.
+    ///
+    /// Without this, NEXT_BUFFER is an error, as in CPython.
+    pub fn buffers(mut self, buffers: impl IntoIterator<Item = Buffer<'de>>) -> Self {
+        self.buffers = Some(buffers.into_iter().collect::<Vec<_>>().into_iter());
+        self
+    }
+
+    /// Registers an extension code for EXT1/EXT2/EXT4, as `copyreg.add_extension` does.
+    pub fn extension(
+        mut self,
+        code: i32,
+        module: impl Into<String>,
+        name: impl Into<String>,
+    ) -> Self {
+        self.extensions.insert(code, (module.into(), name.into()));
+        self
+    }
+
+    /// Reads one pickle from `data`, borrowing strings and bytes from it.
+    ///
+    /// Bytes after the STOP opcode are ignored, as in Python.
+    pub fn loads(&mut self, data: &'de [u8]) -> Result<Value<'de>> {
+        vm::check_input_size(data.len() as u64, &self.limits)?;
+        vm::run(SliceRead::new(data), self)
+    }
+
+    /// Reads one pickle from a stream.
+    ///
+    /// The stream is read through a buffer and may be consumed past the end of
+    /// the pickle; see [`Unpickler::load_buffered`] to read several pickles in a row.
+    pub fn load<R: io::Read>(&mut self, reader: R) -> Result<Value<'de>> {
+        vm::run(IoRead::new(reader), self)
+    }
+
+    /// Reads one pickle from a buffered stream, consuming exactly its bytes,
+    /// so that the next pickle in the stream can be read after it.
+    pub fn load_buffered<R: io::BufRead>(&mut self, reader: R) -> Result<Value<'de>> {
+        vm::run(IoRead::new_exact(reader), self)
+    }
+}

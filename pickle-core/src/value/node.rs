@@ -1,0 +1,170 @@
+//! A borrowed, navigable view of one object in a graph.
+
+use std::fmt;
+
+use num_bigint::BigInt;
+
+use super::{Global, Id, Instance, Object, Value};
+
+/// One object of a [`Value`], with the graph at hand so its items can be followed.
+///
+/// ```
+/// let v = pickle::loads(b"\x80\x04\x95\x11\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94]\x94(K\x01K\x02es.")?;
+/// let a = v.root_node().get("a").unwrap();
+/// let ints: Vec<i64> = a.items().unwrap().map(|n| n.as_i64().unwrap()).collect();
+/// assert_eq!(ints, [1, 2]);
+/// # Ok::<(), pickle::Error>(())
+/// ```
+#[derive(Clone, Copy)]
+pub struct Node<'v, 'de> {
+    value: &'v Value<'de>,
+    id: Id,
+}
+
+impl<'v, 'de> Node<'v, 'de> {
+    pub(super) fn new(value: &'v Value<'de>, id: Id) -> Self {
+        Node { value, id }
+    }
+
+    /// This object's `Id`: two nodes with the same `Id` are the same Python object.
+    pub fn id(&self) -> Id {
+        self.id
+    }
+
+    /// The graph this node belongs to.
+    pub fn graph(&self) -> &'v Value<'de> {
+        self.value
+    }
+
+    /// The object itself.
+    pub fn object(&self) -> &'v Object<'de> {
+        self.value.get(self.id)
+    }
+
+    fn at(&self, id: Id) -> Node<'v, 'de> {
+        Node::new(self.value, id)
+    }
+
+    /// Whether this is `None`.
+    pub fn is_none(&self) -> bool {
+        matches!(self.object(), Object::None)
+    }
+
+    /// The bool, if this is a bool.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.object() {
+            Object::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// The int, if this is an int that fits in an `i64`.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self.object() {
+            Object::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// The int at any size, if this is an int.
+    pub fn as_bigint(&self) -> Option<BigInt> {
+        match self.object() {
+            Object::Int(i) => Some(BigInt::from(*i)),
+            Object::BigInt(i) => Some((**i).clone()),
+            _ => None,
+        }
+    }
+
+    /// The float, if this is a float.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self.object() {
+            Object::Float(x) => Some(*x),
+            _ => None,
+        }
+    }
+
+    /// The text, if this is a str.
+    pub fn as_str(&self) -> Option<&'v str> {
+        match self.object() {
+            Object::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The bytes, if this is bytes, a bytearray or a buffer.
+    pub fn as_bytes(&self) -> Option<&'v [u8]> {
+        match self.object() {
+            Object::Bytes(b) => Some(b),
+            Object::ByteArray(b) => Some(b),
+            Object::Buffer(b) => Some(&b.data),
+            _ => None,
+        }
+    }
+
+    /// The global, if this is a reference to one.
+    pub fn as_global(&self) -> Option<&'v Global<'de>> {
+        match self.object() {
+            Object::Global(g) => Some(g),
+            _ => None,
+        }
+    }
+
+    /// The opaque instance, if this is one.
+    pub fn as_instance(&self) -> Option<&'v Instance> {
+        match self.object() {
+            Object::Instance(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    /// The items of a list, tuple, set or frozenset.
+    pub fn items(&self) -> Option<impl ExactSizeIterator<Item = Node<'v, 'de>> + 'v> {
+        let value = self.value;
+        match self.object() {
+            Object::List(v) | Object::Tuple(v) | Object::Set(v) | Object::FrozenSet(v) => {
+                Some(v.iter().map(move |&id| Node::new(value, id)))
+            }
+            _ => None,
+        }
+    }
+
+    /// The key/value pairs of a dict, in insertion order.
+    pub fn pairs(
+        &self,
+    ) -> Option<impl ExactSizeIterator<Item = (Node<'v, 'de>, Node<'v, 'de>)> + 'v> {
+        let value = self.value;
+        match self.object() {
+            Object::Dict(pairs) => Some(
+                pairs
+                    .iter()
+                    .map(move |&(k, v)| (Node::new(value, k), Node::new(value, v))),
+            ),
+            _ => None,
+        }
+    }
+
+    /// The value for the str key `key`, if this is a dict that has it.
+    pub fn get(&self, key: &str) -> Option<Node<'v, 'de>> {
+        let mut found = None;
+        for (k, v) in self.pairs()? {
+            if k.as_str() == Some(key) {
+                found = Some(v);
+            }
+        }
+        found
+    }
+
+    /// The `index`-th item of a list or tuple.
+    pub fn item(&self, index: usize) -> Option<Node<'v, 'de>> {
+        match self.object() {
+            Object::List(v) | Object::Tuple(v) => v.get(index).map(|&id| self.at(id)),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Debug for Node<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&super::fmt::repr(self.value, self.id))
+    }
+}

@@ -1,0 +1,144 @@
+//! The CPython fixture corpus, as the integration tests read it.
+//!
+//! `tests/fixtures/generate.py` writes one JSON file per case; every byte in
+//! it was produced by CPython (see tests/fixtures/README.md).
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use pickle::value::Buffer;
+use pickle::{StringEncoding, Unpickler};
+use serde_json::Value as Json;
+
+/// One pickle as CPython wrote it, with what CPython does with it.
+pub struct Source {
+    pub case: String,
+    pub label: String,
+    pub pickle: Vec<u8>,
+    pub encoding: StringEncoding,
+    /// `python3 -m pickletools` output, and the error it ended with, if any.
+    pub dis: String,
+    pub dis_error: Option<String>,
+    /// `pickle.dumps(pickle.loads(pickle), protocol=M)` for M in 0..=5; `None` where CPython raised.
+    pub redump: Vec<Option<Vec<u8>>>,
+    pub buffers: Vec<(Vec<u8>, bool)>,
+    pub extensions: Vec<(i32, String, String)>,
+    pub persistent: bool,
+}
+
+impl Source {
+    pub fn name(&self) -> String {
+        format!("{}[{}]", self.case, self.label)
+    }
+
+    /// An unpickler configured as CPython was when it loaded this source.
+    pub fn unpickler(&self) -> Unpickler<'static, '_> {
+        let mut u = Unpickler::new().encoding(self.encoding);
+        if !self.buffers.is_empty() {
+            u = u.buffers(self.buffers.iter().map(|(data, readonly)| Buffer {
+                data: data.as_slice().into(),
+                readonly: *readonly,
+            }));
+        }
+        for (code, module, name) in &self.extensions {
+            u = u.extension(*code, module.clone(), name.clone());
+        }
+        u
+    }
+}
+
+pub fn hex(s: &str) -> Vec<u8> {
+    assert!(s.len() % 2 == 0, "odd hex length");
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex digit"))
+        .collect()
+}
+
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn encoding(options: &Json) -> StringEncoding {
+    match options.get("encoding").and_then(Json::as_str).unwrap_or("ASCII") {
+        "ASCII" | "ascii" => StringEncoding::Ascii,
+        "bytes" => StringEncoding::Bytes,
+        "latin1" | "latin-1" => StringEncoding::Latin1,
+        "utf-8" | "utf8" => StringEncoding::Utf8,
+        other => panic!("fixture asks for encoding {other:?}"),
+    }
+}
+
+fn redumps(source: &Json) -> Vec<Option<Vec<u8>>> {
+    (0..=5)
+        .map(|m| source["redump"][m.to_string()].as_str().map(hex))
+        .collect()
+}
+
+/// Every source of every case in `tests/fixtures/corpus`. Fails if the corpus is missing.
+pub fn corpus() -> Vec<Source> {
+    let dir = fixtures_dir().join("corpus");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("fixture corpus {} is missing ({e}); run tests/fixtures/generate.py", dir.display()))
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 100, "the corpus has only {} cases", files.len());
+    let mut sources = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("read fixture");
+        let case: Json = serde_json::from_str(&text).expect("fixture is JSON");
+        let name = case["case"].as_str().expect("case name").to_string();
+        for s in case["sources"].as_array().expect("sources") {
+            let buffers = s["buffers"].as_array().map_or_else(Vec::new, |b| {
+                b.iter()
+                    .enumerate()
+                    .map(|(i, h)| {
+                        let readonly = s["buffers_readonly"][i].as_bool().unwrap_or(false);
+                        (hex(h.as_str().expect("buffer hex")), readonly)
+                    })
+                    .collect()
+            });
+            let extensions = s["extensions"].as_object().map_or_else(Vec::new, |m| {
+                m.iter()
+                    .map(|(code, pair)| {
+                        (
+                            code.parse().expect("extension code"),
+                            pair[0].as_str().expect("module").to_string(),
+                            pair[1].as_str().expect("name").to_string(),
+                        )
+                    })
+                    .collect()
+            });
+            sources.push(Source {
+                case: name.clone(),
+                label: s["label"].as_str().expect("label").to_string(),
+                pickle: hex(s["pickle"].as_str().expect("pickle hex")),
+                encoding: encoding(&s["load_options"]),
+                dis: s["dis"].as_str().expect("dis text").to_string(),
+                dis_error: s["dis_error"].as_str().map(str::to_string),
+                redump: redumps(s),
+                buffers,
+                extensions,
+                persistent: s["persistent"].as_bool().unwrap_or(false),
+            });
+        }
+    }
+    sources
+}
+
+/// Fails the test with every collected failure listed, or passes if there are none.
+pub fn report(what: &str, checked: usize, failures: Vec<String>) {
+    assert!(checked > 0, "{what}: nothing was checked");
+    if !failures.is_empty() {
+        let shown: Vec<&String> = failures.iter().take(40).collect();
+        panic!(
+            "{what}: {} of {checked} checks failed:\n{}",
+            failures.len(),
+            shown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n")
+        );
+    }
+    eprintln!("{what}: all {checked} checks passed");
+}

@@ -1,0 +1,83 @@
+//! Live interop with CPython: Python loads what we write.
+//!
+//! These tests need `python3` (or the interpreter named by `PICKLE_PYTHON`)
+//! and fail, rather than skip, when it is missing.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use common::{corpus, fixtures_dir};
+use pickle::Pickler;
+
+pub fn python() -> String {
+    std::env::var("PICKLE_PYTHON").unwrap_or_else(|_| "python3".to_string())
+}
+
+fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Runs `tests/python/check_loads.py` over `entries`, returning its stdout on failure.
+fn check_in_python(entries: &[serde_json::Value]) -> Result<(), String> {
+    let script = fixtures_dir().join("../python/check_loads.py");
+    let mut child = Command::new(python())
+        .arg(&script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {} for the interop tests: {e}", python()));
+    let manifest = serde_json::to_vec(entries).expect("manifest");
+    child.stdin.take().expect("stdin").write_all(&manifest).expect("write manifest");
+    let output = child.wait_with_output().expect("python ran");
+    eprintln!("{}", String::from_utf8_lossy(&output.stderr));
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+}
+
+#[test]
+fn cpython_loads_our_redump_of_every_fixture_as_an_equal_graph() {
+    let mut entries = Vec::new();
+    let mut failures = Vec::new();
+    for source in corpus() {
+        let value = match source.unpickler().loads(&source.pickle) {
+            Ok(v) => v,
+            Err(e) => {
+                failures.push(format!("{}: load failed: {e}", source.name()));
+                continue;
+            }
+        };
+        for (protocol, expected) in source.redump.iter().enumerate() {
+            if expected.is_none() {
+                continue;
+            }
+            match Pickler::new().protocol(protocol as u8).dumps(&value) {
+                Ok(ours) => entries.push(serde_json::json!({
+                    "name": format!("{} -> protocol {protocol}", source.name()),
+                    "ours": to_hex(&ours),
+                    "reference": to_hex(&source.pickle),
+                    "encoding": match source.encoding {
+                        pickle::StringEncoding::Latin1 => "latin1",
+                        pickle::StringEncoding::Bytes => "bytes",
+                        pickle::StringEncoding::Utf8 => "utf-8",
+                        _ => "ASCII",
+                    },
+                    "buffers": source.buffers.iter().map(|(d, ro)| serde_json::json!([to_hex(d), ro])).collect::<Vec<_>>(),
+                    "extensions": source.extensions.iter().map(|(c, m, n)| (c.to_string(), serde_json::json!([m, n]))).collect::<serde_json::Map<_, _>>(),
+                    "persistent": source.persistent,
+                })),
+                Err(e) => failures.push(format!("{} -> protocol {protocol}: dump failed: {e}", source.name())),
+            }
+        }
+    }
+    assert!(entries.len() > 500, "only {} pickles to check", entries.len());
+    if let Err(out) = check_in_python(&entries) {
+        failures.push(out);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
