@@ -115,8 +115,14 @@ pub fn write_float_repr(out: &mut String, x: f64) {
         out.push_str(if x > 0.0 { "inf" } else { "-inf" });
         return;
     }
-    // Rust's `{:e}` gives the shortest round-tripping digits: "-1.2345e-5".
-    let sci = format!("{x:e}");
+    // Rust's `{:e}` gives the shortest round-tripping digits ("-1.2345e-5"),
+    // but when two strings of that length both round-trip it may not pick the
+    // one nearest to `x`, as Python does. Formatting to the same number of
+    // digits rounds correctly, so prefer that whenever it still round-trips.
+    let shortest = format!("{x:e}");
+    let digits = shortest.split('e').next().map_or(1, |m| m.bytes().filter(u8::is_ascii_digit).count());
+    let nearest = format!("{:.*e}", digits.saturating_sub(1), x);
+    let sci = if nearest.parse::<f64>() == Ok(x) { nearest } else { shortest };
     let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
     let (negative, mantissa) = match mantissa.strip_prefix('-') {
@@ -192,6 +198,8 @@ mod tests {
             (f64::NAN, "nan"),
             (3.14159, "3.14159"),
             (100.0, "100.0"),
+            // Two 17-digit strings round-trip; Python picks the nearer one.
+            (1.5000381469726562, "1.5000381469726562"),
         ];
         for &(x, expected) in cases {
             assert_eq!(float_repr(x), expected, "repr({x:?})");
