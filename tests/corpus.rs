@@ -1,13 +1,18 @@
 //! Every pickle in the CPython fixture corpus loads, and re-dumps at every
-//! protocol byte-for-byte as CPython re-dumps it; `dis` prints what pickletools prints.
+//! protocol byte-for-byte as CPython re-dumps it. (`dis` parity is checked in
+//! pickle-core's `dis` tests.)
 
 mod common;
 
 use common::{corpus, report};
-use pickle::{dis, Pickler};
+use pickle::Pickler;
 
 fn hex_diff(ours: &[u8], theirs: &[u8]) -> String {
-    let at = ours.iter().zip(theirs).position(|(a, b)| a != b).unwrap_or(ours.len().min(theirs.len()));
+    let at = ours
+        .iter()
+        .zip(theirs)
+        .position(|(a, b)| a != b)
+        .unwrap_or(ours.len().min(theirs.len()));
     let from = at.saturating_sub(8);
     format!(
         "first difference at byte {at} (ours {} bytes, CPython {} bytes): ours ..{:02x?}.. CPython ..{:02x?}..",
@@ -46,42 +51,14 @@ fn redumps_are_byte_identical_to_cpython_at_every_protocol() {
                     "{} -> protocol {protocol}: CPython refuses to pickle this but we wrote it",
                     source.name()
                 )),
-                (Err(e), Some(_)) => failures.push(format!("{} -> protocol {protocol}: dump failed: {e}", source.name())),
+                (Err(e), Some(_)) => failures.push(format!(
+                    "{} -> protocol {protocol}: dump failed: {e}",
+                    source.name()
+                )),
             }
         }
     }
     report("re-dump parity", checked, failures);
-}
-
-#[test]
-fn dis_matches_pickletools_for_every_fixture() {
-    let mut checked = 0;
-    let mut failures = Vec::new();
-    for source in corpus() {
-        checked += 1;
-        let mut out = String::new();
-        let result = dis::dis(&source.pickle, &mut out);
-        let ok = match (&result, &source.dis_error) {
-            (Ok(_), None) | (Err(_), Some(_)) => out == source.dis,
-            _ => false,
-        };
-        if !ok {
-            let line = out
-                .lines()
-                .zip(source.dis.lines())
-                .position(|(a, b)| a != b)
-                .unwrap_or(0);
-            failures.push(format!(
-                "{}: dis differs at line {line}: ours {:?} pickletools {:?} (ours ended {:?}, pickletools error {:?})",
-                source.name(),
-                out.lines().nth(line),
-                source.dis.lines().nth(line),
-                result.err().map(|e| e.to_string()),
-                source.dis_error
-            ));
-        }
-    }
-    report("dis parity", checked, failures);
 }
 
 #[test]

@@ -34,7 +34,7 @@ fn exercise(data: &[u8]) {
         }
         let _ = format!("{value:?}");
     }
-    let mut out = String::new();
+    let mut out = Vec::new();
     let _ = dis::dis(data, &mut out);
 }
 

@@ -120,9 +120,16 @@ pub fn write_float_repr(out: &mut String, x: f64) {
     // one nearest to `x`, as Python does. Formatting to the same number of
     // digits rounds correctly, so prefer that whenever it still round-trips.
     let shortest = format!("{x:e}");
-    let digits = shortest.split('e').next().map_or(1, |m| m.bytes().filter(u8::is_ascii_digit).count());
+    let digits = shortest
+        .split('e')
+        .next()
+        .map_or(1, |m| m.bytes().filter(u8::is_ascii_digit).count());
     let nearest = format!("{:.*e}", digits.saturating_sub(1), x);
-    let sci = if nearest.parse::<f64>() == Ok(x) { nearest } else { shortest };
+    let sci = if nearest.parse::<f64>() == Ok(x) {
+        nearest
+    } else {
+        shortest
+    };
     let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
     let (negative, mantissa) = match mantissa.strip_prefix('-') {
@@ -196,7 +203,8 @@ mod tests {
             (f64::INFINITY, "inf"),
             (f64::NEG_INFINITY, "-inf"),
             (f64::NAN, "nan"),
-            (3.14159, "3.14159"),
+            (3.25, "3.25"),
+            (123.456, "123.456"),
             (100.0, "100.0"),
             // Two 17-digit strings round-trip; Python picks the nearer one.
             (1.5000381469726562, "1.5000381469726562"),

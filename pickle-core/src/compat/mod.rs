@@ -4,7 +4,11 @@
 //! (`__builtin__.set` → `builtins.set`) and on the way out. The tables are
 //! generated from CPython by `scripts/gen_compat.py`.
 
+#[allow(clippy::type_complexity)] // generated tables of name pairs
 mod table;
+
+/// A `(module, name)` pair.
+type Name = (&'static str, &'static str);
 
 fn lookup(table: &'static [(&'static str, &'static str)], key: &str) -> Option<&'static str> {
     table
@@ -13,10 +17,7 @@ fn lookup(table: &'static [(&'static str, &'static str)], key: &str) -> Option<&
         .map(|i| table[i].1)
 }
 
-fn lookup_pair(
-    table: &'static [((&'static str, &'static str), (&'static str, &'static str))],
-    key: (&str, &str),
-) -> Option<(&'static str, &'static str)> {
+fn lookup_pair(table: &'static [(Name, Name)], key: (&str, &str)) -> Option<Name> {
     table
         .binary_search_by(|(k, _)| (k.0, k.1).cmp(&key))
         .ok()

@@ -4,9 +4,12 @@ use std::collections::HashMap;
 use std::io;
 
 use crate::error::Result;
-use crate::read::{IoRead, SliceRead};
+use crate::read::IoRead;
 use crate::value::{Buffer, Id, Value};
 
+mod memo;
+mod reduce;
+mod text;
 mod vm;
 
 /// Bounds on what a pickle may make the unpickler do.
@@ -16,10 +19,13 @@ mod vm;
 /// every loop is bounded by the input length.
 ///
 /// ```
-/// use pickle::{Limits, Unpickler};
-/// let limits = Limits { max_memo_entries: 1_000, ..Limits::default() };
+/// use pickle_core::{Limits, Unpickler};
+/// // `Limits` is non-exhaustive: start from the defaults and change fields.
+/// let mut limits = Limits::default();
+/// limits.max_memo_entries = 1_000;
 /// let v = Unpickler::new().limits(limits).loads(b"K\x05.")?;
-/// # Ok::<(), pickle::Error>(())
+/// assert_eq!(v.root_node().as_i64(), Some(5));
+/// # Ok::<(), pickle_core::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -87,11 +93,11 @@ pub type PersistentLoad<'a, 'de> = dyn FnMut(&mut Value<'de>, Id) -> Result<Id> 
 /// Reads pickles, with options. The counterpart of Python's `pickle.Unpickler`.
 ///
 /// ```
-/// use pickle::{StringEncoding, Unpickler};
+/// use pickle_core::{StringEncoding, Unpickler};
 /// // A Python 2 pickle of the str '\xe9', read as Latin-1.
 /// let v = Unpickler::new().encoding(StringEncoding::Latin1).loads(b"U\x01\xe9.")?;
 /// assert_eq!(v.root_node().as_str(), Some("é"));
-/// # Ok::<(), pickle::Error>(())
+/// # Ok::<(), pickle_core::Error>(())
 /// ```
 pub struct Unpickler<'a, 'de> {
     pub(crate) encoding: StringEncoding,
@@ -175,8 +181,7 @@ impl<'a, 'de> Unpickler<'a, 'de> {
     ///
     /// Bytes after the STOP opcode are ignored, as in Python.
     pub fn loads(&mut self, data: &'de [u8]) -> Result<Value<'de>> {
-        vm::check_input_size(data.len() as u64, &self.limits)?;
-        vm::run(SliceRead::new(data), self)
+        vm::run_slice(data, self)
     }
 
     /// Reads one pickle from a stream.

@@ -11,7 +11,7 @@
 //! an explicit stack for the same reason.
 //!
 //! ```
-//! use pickle::value::{Object, Value};
+//! use pickle_core::value::{Object, Value};
 //!
 //! // a = [1]; b = [a, a]
 //! let mut v = Value::new();

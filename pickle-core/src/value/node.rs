@@ -9,11 +9,11 @@ use super::{Global, Id, Instance, Object, Value};
 /// One object of a [`Value`], with the graph at hand so its items can be followed.
 ///
 /// ```
-/// let v = pickle::loads(b"\x80\x04\x95\x11\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94]\x94(K\x01K\x02es.")?;
+/// let v = pickle_core::loads(b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94]\x94(K\x01K\x02es.")?;
 /// let a = v.root_node().get("a").unwrap();
 /// let ints: Vec<i64> = a.items().unwrap().map(|n| n.as_i64().unwrap()).collect();
 /// assert_eq!(ints, [1, 2]);
-/// # Ok::<(), pickle::Error>(())
+/// # Ok::<(), pickle_core::Error>(())
 /// ```
 #[derive(Clone, Copy)]
 pub struct Node<'v, 'de> {
