@@ -42,10 +42,16 @@ fn we_accept_and_reject_what_cpython_does() {
         checked += 1;
         let agree = ours.is_ok() == cpython_accepts;
         match (agree, deviation) {
-            (true, Some((_, why))) => failures.push(format!("{test}: listed as a deviation ({why}) but now agrees")),
+            (true, Some((_, why))) => failures.push(format!(
+                "{test}: listed as a deviation ({why}) but now agrees"
+            )),
             (false, None) => failures.push(format!(
                 "{test}: CPython {} ({}), we {}",
-                if cpython_accepts { "accepts" } else { "rejects" },
+                if cpython_accepts {
+                    "accepts"
+                } else {
+                    "rejects"
+                },
                 case["error"].as_str().unwrap_or("-"),
                 match &ours {
                     Ok(v) => format!("accept it as {v:?}"),

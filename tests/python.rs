@@ -30,7 +30,12 @@ fn check_in_python(entries: &[serde_json::Value]) -> Result<(), String> {
         .spawn()
         .unwrap_or_else(|e| panic!("cannot run {} for the interop tests: {e}", python()));
     let manifest = serde_json::to_vec(entries).expect("manifest");
-    child.stdin.take().expect("stdin").write_all(&manifest).expect("write manifest");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&manifest)
+        .expect("write manifest");
     let output = child.wait_with_output().expect("python ran");
     eprintln!("{}", String::from_utf8_lossy(&output.stderr));
     if output.status.success() {
@@ -75,7 +80,11 @@ fn cpython_loads_our_redump_of_every_fixture_as_an_equal_graph() {
             }
         }
     }
-    assert!(entries.len() > 500, "only {} pickles to check", entries.len());
+    assert!(
+        entries.len() > 500,
+        "only {} pickles to check",
+        entries.len()
+    );
     if let Err(out) = check_in_python(&entries) {
         failures.push(out);
     }

@@ -11,7 +11,7 @@
 
 use std::fs;
 use std::io::{self, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -90,7 +90,7 @@ impl From<Error> for Failure {
     }
 }
 
-fn is_stdio(path: &PathBuf) -> bool {
+fn is_stdio(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 

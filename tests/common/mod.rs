@@ -61,7 +61,11 @@ pub fn fixtures_dir() -> PathBuf {
 }
 
 fn encoding(options: &Json) -> StringEncoding {
-    match options.get("encoding").and_then(Json::as_str).unwrap_or("ASCII") {
+    match options
+        .get("encoding")
+        .and_then(Json::as_str)
+        .unwrap_or("ASCII")
+    {
         "ASCII" | "ascii" => StringEncoding::Ascii,
         "bytes" => StringEncoding::Bytes,
         "latin1" | "latin-1" => StringEncoding::Latin1,
@@ -80,12 +84,21 @@ fn redumps(source: &Json) -> Vec<Option<Vec<u8>>> {
 pub fn corpus() -> Vec<Source> {
     let dir = fixtures_dir().join("corpus");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("fixture corpus {} is missing ({e}); run tests/fixtures/generate.py", dir.display()))
+        .unwrap_or_else(|e| {
+            panic!(
+                "fixture corpus {} is missing ({e}); run tests/fixtures/generate.py",
+                dir.display()
+            )
+        })
         .map(|e| e.expect("dir entry").path())
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
-    assert!(files.len() >= 100, "the corpus has only {} cases", files.len());
+    assert!(
+        files.len() >= 100,
+        "the corpus has only {} cases",
+        files.len()
+    );
     let mut sources = Vec::new();
     for file in files {
         let text = std::fs::read_to_string(&file).expect("read fixture");
@@ -133,11 +146,15 @@ pub fn corpus() -> Vec<Source> {
 pub fn report(what: &str, checked: usize, failures: Vec<String>) {
     assert!(checked > 0, "{what}: nothing was checked");
     if !failures.is_empty() {
-        let shown: Vec<&String> = failures.iter().take(40).collect();
+        let shown: Vec<&String> = failures.iter().take(60).collect();
         panic!(
             "{what}: {} of {checked} checks failed:\n{}",
             failures.len(),
-            shown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n")
+            shown
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
         );
     }
     eprintln!("{what}: all {checked} checks passed");

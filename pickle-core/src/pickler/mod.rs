@@ -6,8 +6,12 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::opcode::{DEFAULT_PROTOCOL, HIGHEST_PROTOCOL};
 use crate::value::{Buffer, Node, Value};
 
+mod encode;
 mod framer;
+mod memo;
 mod save;
+#[cfg(test)]
+mod tests;
 
 /// The hook that names objects to be pickled by reference, as `Pickler.persistent_id`.
 ///
@@ -25,11 +29,11 @@ pub type BufferCallback<'a> = dyn FnMut(&Buffer<'_>) -> bool + 'a;
 /// Writes pickles, with options. The counterpart of Python's `pickle.Pickler`.
 ///
 /// ```
-/// use pickle::{Object, Pickler, Value};
+/// use pickle_core::{Object, Pickler, Value};
 /// let v = Value::from_object(Object::Int(300));
 /// // pickle.dumps(300, protocol=2)
 /// assert_eq!(Pickler::new().protocol(2).dumps(&v)?, b"\x80\x02M,\x01.");
-/// # Ok::<(), pickle::Error>(())
+/// # Ok::<(), pickle_core::Error>(())
 /// ```
 pub struct Pickler<'a> {
     pub(crate) protocol: u8,

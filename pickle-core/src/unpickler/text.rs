@@ -96,24 +96,21 @@ pub(super) fn parse_int(text: &[u8]) -> Result<Int> {
     })
 }
 
-/// The argument of INT: an int, or a bool for a two-character text with
-/// value 0 or 1 that C's `strtol` reads whole (`00`, `01`, also `+1`, ` 0`).
+/// The argument of INT: an int, or a bool for exactly `00` or `01`.
+///
+/// This is CPython 3.14's rule (gh-135241); 3.11's C unpickler also took any
+/// two characters `strtol` reads as 0 or 1, such as `+1`, as a bool.
 pub(super) enum IntOrBool {
     Int(Int),
     Bool(bool),
 }
 
 pub(super) fn parse_int_opcode(text: &[u8]) -> Result<IntOrBool> {
-    let value = parse_int(text)?;
-    let strtol_reads_whole = text.last().is_some_and(|&b| !is_space(b));
-    if text.len() == 2 && strtol_reads_whole {
-        match value {
-            Int::Small(0) => return Ok(IntOrBool::Bool(false)),
-            Int::Small(1) => return Ok(IntOrBool::Bool(true)),
-            _ => {}
-        }
+    match text {
+        b"00" => Ok(IntOrBool::Bool(false)),
+        b"01" => Ok(IntOrBool::Bool(true)),
+        _ => parse_int(text).map(IntOrBool::Int),
     }
-    Ok(IntOrBool::Int(value))
 }
 
 /// The argument of LONG: decimal with an optional trailing `L`.
@@ -446,7 +443,8 @@ mod tests {
         };
         assert_eq!(is_bool("00"), Some(false));
         assert_eq!(is_bool("01"), Some(true));
-        assert_eq!(is_bool("+1"), Some(true)); // as CPython: strtol reads it whole
+        assert_eq!(is_bool("+1"), None); // CPython 3.14: only `00` and `01`
+        assert_eq!(is_bool("-0"), None);
         assert_eq!(is_bool("0"), None);
         assert_eq!(is_bool("1 "), None);
         assert_eq!(is_bool("001"), None);
