@@ -190,6 +190,19 @@ pub(super) fn memo_get(out: &mut Vec<u8>, proto: u8, index: u32) {
     }
 }
 
+/// EXT1, EXT2 or EXT4 for a positive extension `code`, by its size, as `save_global`.
+pub(super) fn ext(out: &mut Vec<u8>, code: u32) {
+    if let Ok(small) = u8::try_from(code) {
+        out.extend_from_slice(&[Opcode::Ext1.byte(), small]);
+    } else if let Ok(medium) = u16::try_from(code) {
+        out.push(Opcode::Ext2.byte());
+        out.extend_from_slice(&medium.to_le_bytes());
+    } else {
+        out.push(Opcode::Ext4.byte());
+        out.extend_from_slice(&code.to_le_bytes());
+    }
+}
+
 /// MEMOIZE from protocol 4, else PUT, BINPUT or LONG_BINPUT for memo entry `index`.
 pub(super) fn memo_put(out: &mut Vec<u8>, proto: u8, index: u32) {
     if proto >= 4 {
@@ -207,6 +220,21 @@ pub(super) fn memo_put(out: &mut Vec<u8>, proto: u8, index: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extension_codes_take_the_smallest_ext_opcode() {
+        let ext_of = |code| {
+            let mut out = Vec::new();
+            ext(&mut out, code);
+            out
+        };
+        assert_eq!(ext_of(1), b"\x82\x01");
+        assert_eq!(ext_of(255), b"\x82\xff");
+        assert_eq!(ext_of(256), b"\x83\x00\x01");
+        assert_eq!(ext_of(65535), b"\x83\xff\xff");
+        assert_eq!(ext_of(65536), b"\x84\x00\x00\x01\x00");
+        assert_eq!(ext_of(0x7fff_ffff), b"\x84\xff\xff\xff\x7f");
+    }
 
     fn enc(proto: u8, v: i64) -> Vec<u8> {
         let mut out = Vec::new();

@@ -1,5 +1,6 @@
 //! The pickler: writes object graphs exactly as CPython's `pickle.dumps` would.
 
+use std::collections::HashMap;
 use std::io;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -40,6 +41,8 @@ pub struct Pickler<'a> {
     pub(crate) fix_imports: bool,
     pub(crate) persistent_id: Option<Box<PersistentId<'a>>>,
     pub(crate) buffer_callback: Option<Box<BufferCallback<'a>>>,
+    /// Extension codes by module, then qualname.
+    pub(crate) extensions: HashMap<String, HashMap<String, i32>>,
 }
 
 impl Default for Pickler<'_> {
@@ -56,6 +59,7 @@ impl<'a> Pickler<'a> {
             fix_imports: true,
             persistent_id: None,
             buffer_callback: None,
+            extensions: HashMap::new(),
         }
     }
 
@@ -84,6 +88,43 @@ impl<'a> Pickler<'a> {
     /// Decides which protocol-5 buffers go out-of-band. See [`BufferCallback`].
     pub fn buffer_callback(mut self, hook: impl FnMut(&Buffer<'_>) -> bool + 'a) -> Self {
         self.buffer_callback = Some(Box::new(hook));
+        self
+    }
+
+    /// Registers an extension code for the global `module.name`, as
+    /// `copyreg.add_extension` does; the counterpart of [`Unpickler::extension`].
+    ///
+    /// From protocol 2 that global is written as its code, with EXT1, EXT2 or
+    /// EXT4 by the code's size, and is not memoized. Below protocol 2 it is
+    /// written as usual. `name` is the qualname, as the graph's
+    /// [`Global`](crate::value::Global) holds it. Registering a global again
+    /// replaces its code. CPython's codes are 1 to 2³¹−1; a global registered
+    /// with another code cannot be written from protocol 2.
+    ///
+    /// ```
+    /// use pickle_core::{Object, Pickler, Value};
+    /// let v = Value::from_object(Object::global("collections", "OrderedDict"));
+    /// let mut pickler = Pickler::new().extension(300, "collections", "OrderedDict");
+    /// // copyreg.add_extension('collections', 'OrderedDict', 300)
+    /// // pickle.dumps(collections.OrderedDict, protocol=2)
+    /// assert_eq!(pickler.protocol(2).dumps(&v)?, b"\x80\x02\x83,\x01.");
+    /// // pickle.dumps(collections.OrderedDict, protocol=1)
+    /// let mut pickler = Pickler::new().extension(300, "collections", "OrderedDict");
+    /// assert_eq!(pickler.protocol(1).dumps(&v)?, b"ccollections\nOrderedDict\nq\x00.");
+    /// # Ok::<(), pickle_core::Error>(())
+    /// ```
+    ///
+    /// [`Unpickler::extension`]: crate::Unpickler::extension
+    pub fn extension(
+        mut self,
+        code: i32,
+        module: impl Into<String>,
+        name: impl Into<String>,
+    ) -> Self {
+        self.extensions
+            .entry(module.into())
+            .or_default()
+            .insert(name.into(), code);
         self
     }
 

@@ -357,6 +357,28 @@ const BUILTIN_FUNCTIONS: &[&str] = &[
     "vars",
 ];
 
+/// A global's `(module, qualname)`.
+type Name = (&'static str, &'static str);
+
+/// Globals that name an object CPython knows by another name, which is the
+/// name `save_global` writes (`__module__` and `__qualname__`): the
+/// Python 3 names `fix_imports` maps Python 2 names to, where they are
+/// aliases on every platform (sorted, for binary search).
+const ALIASES: &[(Name, Name)] = &[
+    (("builtins", "EnvironmentError"), ("builtins", "OSError")),
+    (("builtins", "IOError"), ("builtins", "OSError")),
+    (("functools", "reduce"), ("_functools", "reduce")),
+    (("socket", "SocketType"), ("_socket", "socket")),
+];
+
+/// The name CPython writes for the object the global `module.name` names.
+fn object_name<'n>(module: &'n str, name: &'n str) -> (&'n str, &'n str) {
+    match ALIASES.binary_search_by(|(alias, _)| alias.cmp(&(module, name))) {
+        Ok(i) => ALIASES[i].1,
+        Err(_) => (module, name),
+    }
+}
+
 /// Whether an instance's state is `(dict or None, dict)`, as `object.__getstate__`
 /// gives for a class with `__slots__`.
 fn is_slots_state(graph: &Value<'_>, state: Option<Id>) -> bool {
@@ -369,6 +391,18 @@ fn is_slots_state(graph: &Value<'_>, state: Option<Id>) -> bool {
             if matches!(graph.get(first), Object::None | Object::Dict(_))
                 && matches!(graph.get(second), Object::Dict(_))
     )
+}
+
+/// Whether CPython re-dumps the instance with `object.__reduce_ex__`, as
+/// `save_instance` writes it: everything but an opaque call.
+fn reduces_as_object(graph: &Value<'_>, inst: &Instance) -> bool {
+    match inst.construct {
+        Construct::NewObj | Construct::NewObjEx => true,
+        Construct::Inst | Construct::Obj => {
+            matches!(graph.get(inst.args), Object::Tuple(args) if args.is_empty())
+        }
+        Construct::Reduce => false,
+    }
 }
 
 /// Which `module` str object a global's STACK_GLOBAL uses.
@@ -1117,6 +1151,7 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
     // ---- globals --------------------------------------------------------
 
     fn save_global(&mut self, module: &str, name: &str, node: Option<(GraphIx, Id)>) -> Result<()> {
+        let (module, name) = object_name(module, name);
         if let Some(index) = self.memo.get_global(module, name) {
             if let Some((g, id)) = node {
                 self.memo.alias(Key::Node(g, id), index);
@@ -1128,6 +1163,16 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
             return Err(unpicklable(format!(
                 "Can't pickle local object {module}.{name}"
             )));
+        }
+        if self.proto >= 2 {
+            if let Some(code) = self.extension_code(module, name)? {
+                // Not memoized: the code is as short as a memo GET.
+                self.emit(|out, _| {
+                    encode::ext(out, code);
+                    Ok(())
+                })?;
+                return Ok(());
+            }
         }
         let put = Box::new(GlobalPut {
             module: module.to_owned(),
@@ -1181,6 +1226,24 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
         }
         self.write_put(index);
         Ok(())
+    }
+
+    /// The extension code registered for `module.name`, if any.
+    fn extension_code(&self, module: &str, name: &str) -> Result<Option<u32>> {
+        let Some(&code) = self
+            .pickler
+            .extensions
+            .get(module)
+            .and_then(|names| names.get(name))
+        else {
+            return Ok(None);
+        };
+        match u32::try_from(code) {
+            Ok(code) if code > 0 => Ok(Some(code)),
+            _ => Err(unpicklable(format!(
+                "Can't pickle {module}.{name}: extension code {code} is out of range"
+            ))),
+        }
     }
 
     // ---- instances ------------------------------------------------------
@@ -1332,7 +1395,14 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
         };
         // Pushed in reverse: list items, dict items, then BUILD.
         if let Some(state) = inst.state {
-            if !matches!(graph.get(state), Object::None) {
+            let no_state = match graph.get(state) {
+                Object::None => true,
+                // `object.__getstate__` gives None for an empty `__dict__`;
+                // a custom `__reduce__` gives what it returns.
+                Object::Dict(pairs) => pairs.is_empty() && reduces_as_object(&graph, inst),
+                _ => false,
+            };
+            if !no_state {
                 self.push(Task::Op(Opcode::Build));
                 self.push_save(Item::Node {
                     g,

@@ -768,6 +768,131 @@ fn fix_imports_off_keeps_python_3_names() {
     );
 }
 
+/// `[nest.A.B.C, nest.A.B, nest.A.B.C, nest.A.D]`, where module `nest` holds
+/// `class A: class B: class C: ...; class D: ...`.
+fn nested_graph() -> Value<'static> {
+    let mut g = G::default();
+    let abc = g.global("nest", "A.B.C");
+    let ab = g.global("nest", "A.B");
+    let ad = g.global("nest", "A.D");
+    let list = g.list(&[abc, ab, abc, ad]);
+    g.root(list)
+}
+
+#[test]
+fn nested_qualnames_are_getattr_of_their_memoized_parent_below_protocol_4() {
+    // Each parent is saved as a global itself, and memoized once it is made.
+    check(&nested_graph(), &[
+        (0, b"(lp0\nc__builtin__\ngetattr\np1\n(g1\n(cnest\nA\np2\nVB\np3\ntp4\nRp5\nVC\np6\ntp7\nRp8\nag5\nag8\nag1\n(g2\nVD\np9\ntp10\nRp11\na."),
+        (2, b"\x80\x02]q\x00(c__builtin__\ngetattr\nq\x01h\x01cnest\nA\nq\x02X\x01\x00\x00\x00Bq\x03\x86q\x04Rq\x05X\x01\x00\x00\x00Cq\x06\x86q\x07Rq\x08h\x05h\x08h\x01h\x02X\x01\x00\x00\x00Dq\t\x86q\nRq\x0be."),
+        (3, b"\x80\x03]q\x00(cbuiltins\ngetattr\nq\x01h\x01cnest\nA\nq\x02X\x01\x00\x00\x00Bq\x03\x86q\x04Rq\x05X\x01\x00\x00\x00Cq\x06\x86q\x07Rq\x08h\x05h\x08h\x01h\x02X\x01\x00\x00\x00Dq\t\x86q\nRq\x0be."),
+        (4, b"\x80\x04\x95,\x00\x00\x00\x00\x00\x00\x00]\x94(\x8c\x04nest\x94\x8c\x05A.B.C\x94\x93\x94h\x01\x8c\x03A.B\x94\x93\x94h\x03h\x01\x8c\x03A.D\x94\x93\x94e."),
+    ]);
+}
+
+#[test]
+fn aliases_are_written_under_the_name_of_the_object_they_name() {
+    // pickle.dumps([functools.reduce, IOError, EnvironmentError, OSError,
+    //               socket.SocketType], protocol=N): one object, one memo entry.
+    let mut g = G::default();
+    let items: Vec<Id> = [
+        ("functools", "reduce"),
+        ("builtins", "IOError"),
+        ("builtins", "EnvironmentError"),
+        ("builtins", "OSError"),
+        ("socket", "SocketType"),
+    ]
+    .iter()
+    .map(|(m, n)| g.global(m, n))
+    .collect();
+    let list = g.list(&items);
+    check(&g.root(list), &[
+        (0, b"(lp0\nc__builtin__\nreduce\np1\nacexceptions\nOSError\np2\nag2\nag2\nacsocket\n_socketobject\np3\na."),
+        (2, b"\x80\x02]q\x00(c__builtin__\nreduce\nq\x01cexceptions\nOSError\nq\x02h\x02h\x02csocket\n_socketobject\nq\x03e."),
+        (3, b"\x80\x03]q\x00(c_functools\nreduce\nq\x01cbuiltins\nOSError\nq\x02h\x02h\x02c_socket\nsocket\nq\x03e."),
+        (4, b"\x80\x04\x95M\x00\x00\x00\x00\x00\x00\x00]\x94(\x8c\n_functools\x94\x8c\x06reduce\x94\x93\x94\x8c\x08builtins\x94\x8c\x07OSError\x94\x93\x94h\x06h\x06\x8c\x07_socket\x94\x8c\x06socket\x94\x93\x94e."),
+    ]);
+}
+
+/// A pickler with `copyreg.add_extension('fixture_classes', 'ExtOne', 1)`,
+/// `(..., 'ext_two', 300)` and `(..., 'ExtThree', 70000)`.
+fn ext_pickler(protocol: u8) -> Pickler<'static> {
+    Pickler::new()
+        .protocol(protocol)
+        .extension(1, "fixture_classes", "ExtOne")
+        .extension(300, "fixture_classes", "ext_two")
+        .extension(70000, "fixture_classes", "ExtThree")
+}
+
+#[test]
+fn registered_globals_are_ext_codes_from_protocol_2_and_never_memoized() {
+    // [ExtOne, ext_two, ExtThree, ExtOne(), ExtThree(), ExtOne]
+    let mut g = G::default();
+    let one = g.global("fixture_classes", "ExtOne");
+    let two = g.global("fixture_classes", "ext_two");
+    let three = g.global("fixture_classes", "ExtThree");
+    let (a, b) = (g.plain(one, None), g.plain(three, None));
+    let list = g.list(&[one, two, three, a, b, one]);
+    let v = g.root(list);
+    for (protocol, expected) in [
+        (1, &b"]q\x00(cfixture_classes\nExtOne\nq\x01cfixture_classes\next_two\nq\x02cfixture_classes\nExtThree\nq\x03ccopy_reg\n_reconstructor\nq\x04(h\x01c__builtin__\nobject\nq\x05Ntq\x06Rq\x07h\x04(h\x03h\x05Ntq\x08Rq\th\x01e."[..]),
+        (2, b"\x80\x02]q\x00(\x82\x01\x83,\x01\x84p\x11\x01\x00\x82\x01)\x81q\x01\x84p\x11\x01\x00)\x81q\x02\x82\x01e."),
+        (4, b"\x80\x04\x95\x1e\x00\x00\x00\x00\x00\x00\x00]\x94(\x82\x01\x83,\x01\x84p\x11\x01\x00\x82\x01)\x81\x94\x84p\x11\x01\x00)\x81\x94\x82\x01e."),
+    ] {
+        let out = ext_pickler(protocol).dumps(&v).unwrap();
+        assert_eq!(
+            out.escape_ascii().to_string(),
+            expected.escape_ascii().to_string(),
+            "protocol {protocol}"
+        );
+    }
+}
+
+#[test]
+fn a_registered_nested_qualname_is_its_code_and_a_parent_of_others() {
+    // copyreg.add_extension('nest', 'A.B', 7)
+    // pickle.dumps([nest.A.B, nest.A.B.C], protocol=N)
+    let mut g = G::default();
+    let ab = g.global("nest", "A.B");
+    let abc = g.global("nest", "A.B.C");
+    let list = g.list(&[ab, abc]);
+    let v = g.root(list);
+    for (protocol, expected) in [
+        (1, &b"]q\x00(c__builtin__\ngetattr\nq\x01(cnest\nA\nq\x02X\x01\x00\x00\x00Bq\x03tq\x04Rq\x05h\x01(h\x05X\x01\x00\x00\x00Cq\x06tq\x07Rq\x08e."[..]),
+        (2, b"\x80\x02]q\x00(\x82\x07c__builtin__\ngetattr\nq\x01\x82\x07X\x01\x00\x00\x00Cq\x02\x86q\x03Rq\x04e."),
+        (4, b"\x80\x04\x95\x18\x00\x00\x00\x00\x00\x00\x00]\x94(\x82\x07\x8c\x04nest\x94\x8c\x05A.B.C\x94\x93\x94e."),
+    ] {
+        let out = Pickler::new()
+            .protocol(protocol)
+            .extension(7, "nest", "A.B")
+            .dumps(&v)
+            .unwrap();
+        assert_eq!(
+            out.escape_ascii().to_string(),
+            expected.escape_ascii().to_string(),
+            "protocol {protocol}"
+        );
+    }
+}
+
+#[test]
+fn extension_codes_out_of_cpython_range_are_unpicklable_from_protocol_2() {
+    let mut g = G::default();
+    let one = g.global("fixture_classes", "ExtOne");
+    let v = g.root(one);
+    for code in [0, -1] {
+        let pickler = |protocol| {
+            Pickler::new()
+                .protocol(protocol)
+                .extension(code, "fixture_classes", "ExtOne")
+        };
+        let err = pickler(2).dumps(&v).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Unpicklable);
+        // Below protocol 2 the registry is not used.
+        assert!(pickler(1).dumps(&v).is_ok());
+    }
+}
+
 #[test]
 fn local_and_non_ascii_globals_are_unpicklable_where_cpython_refuses_them() {
     let mut g = G::default();
@@ -904,6 +1029,35 @@ fn newobj_instance_with_args_drops_them_at_protocols_0_and_1_as_copyreg_does() {
         (2, b"\x80\x02cfixture_classes\nNewArgs\nq\x00K\x05X\x03\x00\x00\x00beeq\x01\x86q\x02\x81q\x03}q\x04(X\x01\x00\x00\x00aq\x05K\x05X\x01\x00\x00\x00bq\x06h\x01ub."),
         (4, b"\x80\x04\x95<\x00\x00\x00\x00\x00\x00\x00\x8c\x0ffixture_classes\x94\x8c\x07NewArgs\x94\x93\x94K\x05\x8c\x03bee\x94\x86\x94\x81\x94}\x94(\x8c\x01a\x94K\x05\x8c\x01b\x94h\x03ub."),
     ]);
+}
+
+#[test]
+fn an_empty_dict_state_is_no_state_unless_a_reduce_gave_it() {
+    // pickle.dumps(pickle.loads(P), protocol=N) for P = NEWOBJ, INST or OBJ of
+    // fixture_classes.Empty followed by BUILD with {}: no BUILD is written.
+    for construct in [Construct::NewObj, Construct::Inst, Construct::Obj] {
+        let mut g = G::default();
+        let class = g.global("fixture_classes", "Empty");
+        let (args, state) = (g.tuple(&[]), g.dict(&[]));
+        let mut inst = Instance::new(class, construct, args);
+        inst.state = Some(state);
+        let inst = g.add(Object::Instance(Box::new(inst)));
+        check(&g.root(inst), &[
+            (0, b"ccopy_reg\n_reconstructor\np0\n(cfixture_classes\nEmpty\np1\nc__builtin__\nobject\np2\nNtp3\nRp4\n."),
+            (2, b"\x80\x02cfixture_classes\nEmpty\nq\x00)\x81q\x01."),
+        ]);
+    }
+    // class R: __reduce__ = lambda self: (R, (), {}); pickle.dumps(R(), protocol=2)
+    let mut g = G::default();
+    let class = g.global("m", "R");
+    let (args, state) = (g.tuple(&[]), g.dict(&[]));
+    let mut inst = Instance::new(class, Construct::Reduce, args);
+    inst.state = Some(state);
+    let inst = g.add(Object::Instance(Box::new(inst)));
+    check(
+        &g.root(inst),
+        &[(2, b"\x80\x02cm\nR\nq\x00)Rq\x01}q\x02b.")],
+    );
 }
 
 /// `[NewArgsEx(5, kw='k'), NewArgsEx(6, kw='j')]`: `__getnewargs_ex__` gives `((a,), {'kw': kw})`.

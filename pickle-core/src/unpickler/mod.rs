@@ -167,6 +167,7 @@ impl<'a, 'de> Unpickler<'a, 'de> {
     }
 
     /// Registers an extension code for EXT1/EXT2/EXT4, as `copyreg.add_extension` does.
+    /// [`Pickler::extension`](crate::Pickler::extension) registers it for writing.
     pub fn extension(
         mut self,
         code: i32,

@@ -1210,6 +1210,15 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
                 }
             }
         }
+        self.intern_global(module, name)
+    }
+
+    /// The one node for the global `module.name`, as named (no mapping).
+    pub(super) fn intern_global(
+        &mut self,
+        module: Cow<'de, str>,
+        name: Cow<'de, str>,
+    ) -> Result<Id> {
         let hash = self.interned.hasher.hash_one((&*module, &*name));
         if let Some(bucket) = self.interned.globals.get(&hash) {
             for &id in bucket {
@@ -1259,6 +1268,15 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
         let kwargs = if with_kwargs { Some(self.pop()?) } else { None };
         let args = self.pop()?;
         let class = self.pop()?;
+        let builtin_function = match self.graph.try_get(class) {
+            Some(Object::Global(g)) => super::reduce::is_builtin_function(&g.module, &g.name),
+            _ => false,
+        };
+        if builtin_function {
+            return Err(type_mismatch(format!(
+                "{op} class argument must be a type, not builtin_function_or_method"
+            )));
+        }
         if !self.graph.try_get(class).is_some_and(may_be_callable) {
             return Err(type_mismatch(format!(
                 "{op} class argument must be a type, not {}",
@@ -1277,6 +1295,13 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
                     "{op} kwargs argument must be a dict, not {}",
                     self.type_name(kwargs)
                 )));
+            }
+        }
+        let no_kwargs = kwargs
+            .is_none_or(|k| matches!(self.graph.try_get(k), Some(Object::Dict(d)) if d.is_empty()));
+        if no_kwargs {
+            if let Some(id) = self.known_newobj(class, args)? {
+                return self.push(id);
             }
         }
         let construct = if with_kwargs {

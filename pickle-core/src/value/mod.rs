@@ -120,7 +120,8 @@ pub struct Complex {
 pub struct Global<'de> {
     /// The module, for example `collections`.
     pub module: Cow<'de, str>,
-    /// The qualified name within the module, for example `OrderedDict` or `Outer.Inner`.
+    /// The qualified name within the module, for example `OrderedDict` or
+    /// `Outer.Inner` (which protocols 0–3 write as `getattr(Outer, 'Inner')`).
     pub name: Cow<'de, str>,
 }
 
@@ -138,7 +139,8 @@ pub struct Buffer<'de> {
 pub enum Construct {
     /// `cls.__new__(cls, *args)`: NEWOBJ, or `copyreg._reconstructor(cls, object, None)`.
     NewObj,
-    /// `cls.__new__(cls, *args, **kwargs)`: NEWOBJ_EX.
+    /// `cls.__new__(cls, *args, **kwargs)`: NEWOBJ_EX, or
+    /// `functools.partial(cls.__new__, cls, *args, **kwargs)()` below protocol 4.
     NewObjEx,
     /// `callable(*args)`: REDUCE.
     Reduce,
