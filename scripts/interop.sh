@@ -8,10 +8,10 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 
 cargo build --quiet --example interop
-bin=target/debug/examples/interop
+run() { cargo run --quiet --example interop -- "$@"; }
 
 echo "== Rust writes, Python reads"
-"$bin" write "$dir/from_rust.pkl"
+run write "$dir/from_rust.pkl"
 "$PY" - "$dir/from_rust.pkl" <<'PY'
 import pickle, sys
 doc = pickle.load(open(sys.argv[1], "rb"))
@@ -31,4 +31,4 @@ doc["self"] = doc
 pickle.dump(doc, open(sys.argv[1], "wb"), protocol=5)
 print("python wrote:", doc)
 PY
-"$bin" read "$dir/from_python.pkl"
+run read "$dir/from_python.pkl"
