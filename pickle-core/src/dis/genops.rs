@@ -10,7 +10,7 @@ use num_bigint::BigInt;
 use super::text;
 use crate::error::{Error, ErrorKind, Result};
 use crate::opcode::{ArgKind, Opcode, OpcodeInfo};
-use crate::pyrepr;
+use crate::{pyrepr, pytext};
 
 /// One opcode of a pickle, with its decoded argument.
 #[derive(Clone, Debug, PartialEq)]
@@ -310,13 +310,13 @@ fn stringnl<'a>(args: &mut Cursor<'a>) -> Result<Cow<'a, str>> {
             ))
         }
     };
-    text::ascii(text::escape_decode(inner)?)
+    pytext::ascii(pytext::escape_decode(inner)?)
 }
 
 /// `stringnl_noescape`: a line read like `stringnl` but without quotes.
 fn stringnl_noescape<'a>(args: &mut Cursor<'a>) -> Result<Cow<'a, str>> {
     let line = args.line("stringnl")?;
-    text::ascii(text::escape_decode(line)?)
+    pytext::ascii(pytext::escape_decode(line)?)
 }
 
 /// `long1`/`long4` payload: little-endian two's complement; empty is 0.
@@ -332,15 +332,8 @@ fn read_arg<'a>(kind: ArgKind, args: &mut Cursor<'a>) -> Result<Arg<'a>> {
         ArgKind::Int4 => Arg::Int(args.int4()?.into()),
         ArgKind::Uint4 => Arg::Int(args.uint4()?.into()),
         ArgKind::Uint8 => text::int_arg(args.uint8()?.into()),
-        ArgKind::DecimalNlShort => match args.line("stringnl")? {
-            b"00" => Arg::Bool(false),
-            b"01" => Arg::Bool(true),
-            line => text::parse_int(line)?,
-        },
-        ArgKind::DecimalNlLong => {
-            let line = args.line("stringnl")?;
-            text::parse_int(line.strip_suffix(b"L").unwrap_or(line))?
-        }
+        ArgKind::DecimalNlShort => pytext::decimalnl_short(args.line("stringnl")?)?.into(),
+        ArgKind::DecimalNlLong => pytext::decimalnl_long(args.line("stringnl")?)?.into(),
         ArgKind::FloatNl => Arg::Float(text::parse_float(args.line("stringnl")?)?),
         ArgKind::Float8 => Arg::Float(f64::from_be_bytes(args.fixed("float8")?)),
         ArgKind::StringNl => Arg::Str(stringnl(args)?),
@@ -352,11 +345,11 @@ fn read_arg<'a>(kind: ArgKind, args: &mut Cursor<'a>) -> Result<Arg<'a>> {
         }
         ArgKind::String1 => {
             let n = args.uint1()?;
-            Arg::Str(text::latin1(args.counted(n.into(), "string1")?))
+            Arg::Str(pytext::latin1(args.counted(n.into(), "string1")?))
         }
         ArgKind::String4 => {
             let n = args.signed_len("string4")?;
-            Arg::Str(text::latin1(args.counted(n, "string4")?))
+            Arg::Str(pytext::latin1(args.counted(n, "string4")?))
         }
         ArgKind::Bytes1 => {
             let n = args.uint1()?;
