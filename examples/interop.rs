@@ -39,7 +39,7 @@ fn run(args: &[String]) -> pickle::Result<()> {
         }
         [cmd, path] if cmd == "read" => {
             let bytes = std::fs::read(path)?;
-            let value = pickle::loads(&bytes)?;
+            let value: Value = pickle::loads(&bytes)?;
             println!("{value:?}");
             Ok(())
         }

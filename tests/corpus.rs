@@ -94,8 +94,8 @@ fn stream_load_equals_slice_load_for_every_fixture() {
     let mut failures = Vec::new();
     for source in corpus() {
         checked += 1;
-        let from_slice = source.unpickler().loads(&source.pickle);
-        let from_stream = source.unpickler().load(&source.pickle[..]);
+        let from_slice: pickle::Result<Value> = source.unpickler().loads(&source.pickle);
+        let from_stream: pickle::Result<Value> = source.unpickler().load(&source.pickle[..]);
         match (from_slice, from_stream) {
             (Ok(a), Ok(b)) if a == b => {}
             (Err(a), Err(b)) if a.kind() == b.kind() && a.offset() == b.offset() => {}
@@ -117,7 +117,7 @@ fn stream_load_equals_slice_load_for_every_fixture() {
 fn int_text_is_decimal_as_in_cpython_3_14() {
     use pickle::value::Object;
     let int = |text: &[u8]| -> Result<String, pickle::ErrorKind> {
-        let v = pickle::loads(text).map_err(|e| e.kind())?;
+        let v: Value = pickle::loads(text).map_err(|e| e.kind())?;
         Ok(match v.get(v.root()) {
             Object::Bool(b) => format!("bool {b}"),
             Object::Int(i) => format!("int {i}"),

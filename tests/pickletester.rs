@@ -61,7 +61,8 @@ fn we_accept_and_reject_what_cpython_does() {
         let data = hex(case["pickle"].as_str().expect("pickle hex"));
         let cpython_accepts = case["accepted"].as_bool().expect("accepted");
         let deviation = DEVIATIONS.iter().find(|(t, _)| *t == test).map(|(_, d)| d);
-        let ours = Unpickler::new().encoding(encoding(case)).loads(&data);
+        let ours: pickle::Result<pickle::Value> =
+            Unpickler::new().encoding(encoding(case)).loads(&data);
         checked += 1;
         let agree = ours.is_ok() == cpython_accepts;
         match (agree, deviation) {

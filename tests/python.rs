@@ -49,7 +49,7 @@ fn cpython_loads_our_redump_of_every_fixture_as_an_equal_graph() {
     let mut entries = Vec::new();
     let mut failures = Vec::new();
     for source in corpus() {
-        let value = match source.unpickler().loads(&source.pickle) {
+        let value: pickle::Value = match source.unpickler().loads(&source.pickle) {
             Ok(v) => v,
             // A listed deviation may be one we refuse to load (`I0x10`).
             Err(_) if deviation(&source.case, &source.label, 0).is_some() => continue,

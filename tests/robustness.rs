@@ -5,7 +5,7 @@ mod common;
 
 use std::sync::OnceLock;
 
-use pickle::{dis, Pickler, Unpickler};
+use pickle::{dis, Pickler, Unpickler, Value};
 use proptest::prelude::*;
 
 fn seeds() -> &'static Vec<Vec<u8>> {
@@ -21,8 +21,8 @@ fn seeds() -> &'static Vec<Vec<u8>> {
 
 /// Everything we do with untrusted bytes; any panic fails the property.
 fn exercise(data: &[u8]) {
-    let from_slice = Unpickler::new().loads(data);
-    let from_stream = Unpickler::new().load(data);
+    let from_slice: pickle::Result<Value> = Unpickler::new().loads(data);
+    let from_stream: pickle::Result<Value> = Unpickler::new().load(data);
     assert_eq!(
         from_slice.as_ref().map_err(|e| e.kind()).is_ok(),
         from_stream.as_ref().map_err(|e| e.kind()).is_ok(),

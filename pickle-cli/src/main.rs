@@ -16,7 +16,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use pickle_core::dis::genops;
-use pickle_core::{Error, ErrorKind, Opcode, Pickler, StringEncoding, Unpickler};
+use pickle_core::{Error, ErrorKind, Opcode, Pickler, StringEncoding, Unpickler, Value};
 
 #[derive(Parser)]
 #[command(
@@ -155,7 +155,7 @@ fn run_recode(job: Recode<'_>) -> Result<(), Failure> {
             ))
         });
     }
-    let value = unpickler.loads(&data)?;
+    let value: Value = unpickler.loads(&data)?;
     let bytes = Pickler::new().protocol(protocol).dumps(&value)?;
     let written = if is_stdio(output) {
         let mut out = io::stdout().lock();

@@ -1,6 +1,6 @@
 //! The one error type of the crate.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::io;
 
 use crate::opcode::Opcode;
@@ -27,7 +27,8 @@ pub enum ErrorKind {
     StackUnderflow,
     /// An opcode needed a mark and there was none, or the stack was left with a mark.
     MissingMark,
-    /// An opcode found an object of the wrong kind, such as APPENDS onto a dict.
+    /// An opcode found an object of the wrong kind, such as APPENDS onto a dict;
+    /// or a typed read found a Python object of another kind than the Rust type needs.
     TypeMismatch,
     /// A memo GET named an index that was never PUT.
     MissingMemo,
@@ -57,6 +58,12 @@ pub enum ErrorKind {
     Unpicklable,
     /// A hook returned an error of its own.
     Custom,
+    /// A typed read found an instance without an attribute the Rust type needs.
+    MissingAttribute,
+    /// A typed read that denies unknown attributes found one the Rust type does not have.
+    UnknownAttribute,
+    /// A typed read found a number the Rust type cannot hold, such as 300 for a `u8`.
+    OutOfRange,
 }
 
 /// An error from loading or dumping a pickle.
@@ -74,6 +81,18 @@ struct Inner {
     offset: Option<u64>,
     opcode: Option<Opcode>,
     source: Option<io::Error>,
+    /// Where in a typed value the error happened, innermost segment first.
+    path: Vec<Segment>,
+}
+
+/// One step of an error's path through a typed value.
+enum Segment {
+    /// A field of a struct (an attribute of the Python instance).
+    Field { ty: Box<str>, name: Box<str> },
+    /// An item of a sequence.
+    Index(usize),
+    /// The value of a map entry, with the key as Python writes its repr.
+    Key(Box<str>),
 }
 
 /// `Result<T, pickle::Error>`.
@@ -89,6 +108,7 @@ impl Error {
                 offset: None,
                 opcode: None,
                 source: None,
+                path: Vec::new(),
             }),
         }
     }
@@ -96,6 +116,118 @@ impl Error {
     /// An error for a hook to return; its kind is [`ErrorKind::Custom`].
     pub fn custom(message: impl fmt::Display) -> Error {
         Error::new(ErrorKind::Custom, message.to_string())
+    }
+
+    /// A [`TypeMismatch`](ErrorKind::TypeMismatch) for a typed read:
+    /// `expected int, found str`.
+    pub fn type_mismatch(expected: impl fmt::Display, found: impl fmt::Display) -> Error {
+        Error::new(
+            ErrorKind::TypeMismatch,
+            format!("expected {expected}, found {found}"),
+        )
+    }
+
+    /// A [`MissingAttribute`](ErrorKind::MissingAttribute): the instance of
+    /// `class` (as `module.qualname`) has no attribute `name`.
+    pub fn missing_attribute(class: impl fmt::Display, name: &str) -> Error {
+        Error::new(
+            ErrorKind::MissingAttribute,
+            format!("{class} instance has no attribute '{name}'"),
+        )
+    }
+
+    /// An [`UnknownAttribute`](ErrorKind::UnknownAttribute): the instance of
+    /// `class` has an attribute `name` that the Rust type does not know.
+    pub fn unknown_attribute(class: impl fmt::Display, name: &str) -> Error {
+        Error::new(
+            ErrorKind::UnknownAttribute,
+            format!("{class} instance has an unknown attribute '{name}'"),
+        )
+    }
+
+    /// An [`OutOfRange`](ErrorKind::OutOfRange): `value` does not fit in the Rust type `target`.
+    pub fn out_of_range(value: impl fmt::Display, target: &str) -> Error {
+        Error::new(
+            ErrorKind::OutOfRange,
+            format!("{value} is out of range for {target}"),
+        )
+    }
+
+    /// Says that the error happened in field `field` of the Rust type
+    /// `type_name` (the attribute `field` of its Python instance).
+    ///
+    /// Typed reads wrap the errors of their parts on the way out, so the
+    /// message names the path from the outermost type to the failing value,
+    /// as `#[derive(Pickle)]` does for every field:
+    ///
+    /// ```
+    /// use pickle_core::{Error, ErrorKind};
+    /// let e = Error::type_mismatch("int", "str").in_field("Example", "a");
+    /// assert_eq!(e.to_string(), "Example.a: expected int, found str");
+    /// let e = e.in_index(3).in_field("Outer", "items");
+    /// assert_eq!(e.to_string(), "Outer.items[3].a: expected int, found str");
+    /// assert_eq!(e.kind(), ErrorKind::TypeMismatch);
+    /// assert_eq!(e.message(), "expected int, found str");
+    /// ```
+    pub fn in_field(mut self, type_name: &str, field: &str) -> Error {
+        self.inner.path.push(Segment::Field {
+            ty: type_name.into(),
+            name: field.into(),
+        });
+        self
+    }
+
+    /// Says that the error happened in item `index` of a sequence (list, tuple, set).
+    /// See [`Error::in_field`].
+    pub fn in_index(mut self, index: usize) -> Error {
+        self.inner.path.push(Segment::Index(index));
+        self
+    }
+
+    /// Says that the error happened in the value for the map key whose Python
+    /// repr is `key_repr` (`'a'`, `3`), written as `['a']`. See [`Error::in_field`].
+    pub fn in_key(mut self, key_repr: impl fmt::Display) -> Error {
+        self.inner
+            .path
+            .push(Segment::Key(key_repr.to_string().into()));
+        self
+    }
+
+    /// Where in a typed value the error happened, as [`Display`](fmt::Display)
+    /// prefixes it to the message (`Outer.items[3].a`); `None` if no context was added.
+    ///
+    /// A path of more than 16 steps (a read stopped by the depth limit) shows
+    /// its 8 outermost and 8 innermost steps, with `...` between them.
+    pub fn path(&self) -> Option<String> {
+        const SHOWN: usize = 8;
+        let path = &self.inner.path;
+        if path.is_empty() {
+            return None;
+        }
+        let mut out = String::new();
+        for (i, segment) in path.iter().rev().enumerate() {
+            if path.len() > 2 * SHOWN && i >= SHOWN && i < path.len() - SHOWN {
+                if i == SHOWN {
+                    out.push_str("...");
+                }
+                continue;
+            }
+            match segment {
+                Segment::Field { ty, name } if i == 0 => {
+                    let _ = write!(out, "{ty}.{name}");
+                }
+                Segment::Field { name, .. } => {
+                    let _ = write!(out, ".{name}");
+                }
+                Segment::Index(index) => {
+                    let _ = write!(out, "[{index}]");
+                }
+                Segment::Key(key) => {
+                    let _ = write!(out, "[{key}]");
+                }
+            }
+        }
+        Some(out)
     }
 
     pub(crate) fn io(err: io::Error) -> Error {
@@ -128,7 +260,7 @@ impl Error {
         self.inner.opcode
     }
 
-    /// The message, without the position.
+    /// The message, without the position or the [`path`](Error::path).
     pub fn message(&self) -> &str {
         &self.inner.message
     }
@@ -136,6 +268,9 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(path) = self.path() {
+            write!(f, "{path}: ")?;
+        }
         f.write_str(&self.inner.message)?;
         match (self.inner.offset, self.inner.opcode) {
             (Some(offset), Some(op)) => write!(f, " at byte {offset} (opcode {op})"),
@@ -152,6 +287,7 @@ impl fmt::Debug for Error {
             .field("offset", &self.inner.offset)
             .field("opcode", &self.inner.opcode)
             .field("message", &self.inner.message)
+            .field("path", &self.path())
             .finish()
     }
 }
@@ -188,6 +324,18 @@ mod tests {
         // The first position wins: errors raised deep inside keep their own place.
         let e = e.at(99, None);
         assert_eq!(e.offset(), Some(23));
+    }
+
+    #[test]
+    fn long_paths_show_their_ends() {
+        let mut e = Error::type_mismatch("int", "str").in_key("'k'");
+        for i in 0..20 {
+            e = e.in_index(i);
+        }
+        assert_eq!(
+            e.path().unwrap(),
+            "[19][18][17][16][15][14][13][12]...[6][5][4][3][2][1][0]['k']"
+        );
     }
 
     #[test]

@@ -3,14 +3,16 @@
 //! Most users want the facade crate [`pickle`](https://docs.rs/pickle), which
 //! re-exports everything here. This crate reads every pickle CPython writes
 //! (protocols 0–5) into a [`Value`] graph without executing anything, and
-//! writes graphs back byte-for-byte as CPython would.
+//! writes graphs back byte-for-byte as CPython would. Rust types read
+//! themselves from a graph with [`de::FromPickle`] and write themselves with
+//! [`ser::ToPickle`], byte-for-byte as CPython writes the same Python objects.
 //!
 //! ```
 //! use pickle_core::{dumps, loads};
 //!
 //! // pickle.dumps([1, 'a'], protocol=2)
 //! let data = b"\x80\x02]q\x00(K\x01X\x01\x00\x00\x00aq\x01e.";
-//! let value = loads(data)?;
+//! let value: pickle_core::Value = loads(data)?;
 //! assert_eq!(format!("{value:?}"), "[1, 'a']");
 //! assert_eq!(pickle_core::Pickler::new().protocol(2).dumps(&value)?, data);
 //! # Ok::<(), pickle_core::Error>(())
@@ -19,13 +21,18 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod builtins;
 pub mod compat;
+pub mod de;
+mod depth;
 pub mod dis;
 mod error;
 pub mod opcode;
 pub mod pickler;
 pub mod pyrepr;
+pub(crate) mod pytext;
 mod read;
+pub mod ser;
 pub mod unpickler;
 pub mod value;
 
@@ -37,27 +44,43 @@ pub use pickler::Pickler;
 pub use unpickler::{Limits, StringEncoding, Unpickler};
 pub use value::{Id, Object, Value};
 
-/// Reads a pickle from a byte slice into an object graph, borrowing strings
-/// and bytes from `data` where it can. Like Python's `pickle.loads`, with
-/// safe [`Limits`]; nothing in the pickle is ever executed.
-pub fn loads(data: &[u8]) -> Result<Value<'_>> {
+/// Reads a pickle from a byte slice as a `T`: the object graph itself for
+/// `T = Value`, or any [`FromPickle`](de::FromPickle) type. Like Python's
+/// `pickle.loads`, with safe [`Limits`]; nothing in the pickle is ever
+/// executed. Strings and bytes are borrowed from `data` where they can be.
+///
+/// ```
+/// use pickle_core::Value;
+/// use std::collections::HashMap;
+/// // pickle.dumps({'a': [1, 2]}, protocol=4)
+/// let data = b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94]\x94(K\x01K\x02es.";
+/// let graph: Value = pickle_core::loads(data)?;
+/// assert_eq!(format!("{graph:?}"), "{'a': [1, 2]}");
+/// let map: HashMap<String, Vec<i64>> = pickle_core::loads(data)?;
+/// assert_eq!(map["a"], [1, 2]);
+/// # Ok::<(), pickle_core::Error>(())
+/// ```
+pub fn loads<'de, T: de::FromPickle<'de>>(data: &'de [u8]) -> Result<T> {
     Unpickler::new().loads(data)
 }
 
-/// Reads one pickle from a stream into an object graph. Like Python's `pickle.load`.
+/// Reads one pickle from a stream as a `T`. Like Python's `pickle.load`.
 ///
 /// The stream is read through a buffer, so bytes after the pickle's STOP may
 /// be consumed; use [`Unpickler::load_buffered`] to read several pickles from one stream.
-pub fn load<R: io::Read>(reader: R) -> Result<Value<'static>> {
+pub fn load<T: de::FromPickle<'static>>(reader: impl io::Read) -> Result<T> {
     Unpickler::new().load(reader)
 }
 
-/// Writes an object graph as a pickle at the default protocol (5). Like Python's `pickle.dumps`.
-pub fn dumps(value: &Value<'_>) -> Result<Vec<u8>> {
+/// Writes `value` as a pickle at the default protocol (5). Like Python's `pickle.dumps`.
+///
+/// `value` is anything [`ToPickle`](ser::ToPickle): an object graph
+/// ([`Value`]), a standard type, a `#[derive(Pickle)]` type.
+pub fn dumps<T: ser::ToPickle + ?Sized>(value: &T) -> Result<Vec<u8>> {
     Pickler::new().dumps(value)
 }
 
-/// Writes an object graph as a pickle to a stream. Like Python's `pickle.dump`.
-pub fn dump<W: io::Write>(value: &Value<'_>, writer: W) -> Result<()> {
+/// Writes `value` as a pickle to a stream. Like Python's `pickle.dump`.
+pub fn dump<T: ser::ToPickle + ?Sized>(value: &T, writer: impl io::Write) -> Result<()> {
     Pickler::new().dump(value, writer)
 }

@@ -101,6 +101,13 @@ impl Memo {
         }
     }
 
+    /// Starts a new main graph of `nodes` objects: its nodes are new
+    /// objects, whatever indexes the graph written before had.
+    pub(super) fn start_graph(&mut self, nodes: usize) {
+        self.main.clear();
+        self.main.resize(nodes, ABSENT);
+    }
+
     /// The index of the object, if it was memoized.
     pub(super) fn get(&self, key: Key) -> Option<u32> {
         match key {

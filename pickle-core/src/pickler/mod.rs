@@ -3,8 +3,9 @@
 use std::collections::HashMap;
 use std::io;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::Result;
 use crate::opcode::{DEFAULT_PROTOCOL, HIGHEST_PROTOCOL};
+use crate::ser::{ToPickle, Writer};
 use crate::value::{Buffer, Node, Value};
 
 mod encode;
@@ -13,6 +14,8 @@ mod memo;
 mod save;
 #[cfg(test)]
 mod tests;
+
+pub(crate) use save::Core;
 
 /// The hook that names objects to be pickled by reference, as `Pickler.persistent_id`.
 ///
@@ -129,20 +132,32 @@ impl<'a> Pickler<'a> {
     }
 
     /// Writes `value` as a pickle and returns the bytes.
-    pub fn dumps(&mut self, value: &Value<'_>) -> Result<Vec<u8>> {
+    ///
+    /// `value` is anything [`ToPickle`]: an object graph ([`Value`]), a
+    /// standard type, a `#[derive(Pickle)]` type.
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use pickle_core::Pickler;
+    /// let m = BTreeMap::from([("a", vec![1, 2])]);
+    /// // pickle.dumps({'a': [1, 2]}, protocol=2)
+    /// assert_eq!(
+    ///     Pickler::new().protocol(2).dumps(&m)?,
+    ///     b"\x80\x02}q\x00X\x01\x00\x00\x00aq\x01]q\x02(K\x01K\x02es.",
+    /// );
+    /// # Ok::<(), pickle_core::Error>(())
+    /// ```
+    pub fn dumps<T: ToPickle + ?Sized>(&mut self, value: &T) -> Result<Vec<u8>> {
         let mut out = Vec::new();
         self.dump(value, &mut out)?;
         Ok(out)
     }
 
-    /// Writes `value` as a pickle to `writer`.
-    pub fn dump<W: io::Write>(&mut self, value: &Value<'_>, writer: W) -> Result<()> {
-        if !value.is_well_formed() || value.try_root().is_none() {
-            return Err(Error::new(
-                ErrorKind::Unpicklable,
-                "the graph has no root or refers to objects it does not hold",
-            ));
-        }
-        save::dump(self, value, writer)
+    /// Writes `value` as a pickle to `writer`. See [`Pickler::dumps`].
+    ///
+    /// The pickle is streamed: memory stays at about one frame (64 KiB)
+    /// beyond what the value itself needs.
+    pub fn dump<T: ToPickle + ?Sized, W: io::Write>(&mut self, value: &T, writer: W) -> Result<()> {
+        Writer::new(Core::new(writer, self)).dump(value)
     }
 }

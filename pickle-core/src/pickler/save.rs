@@ -18,10 +18,13 @@ use std::io;
 use std::ops::Deref;
 use std::rc::Rc;
 
+use num_bigint::BigInt;
+
 use super::encode;
 use super::framer::Framer;
 use super::memo::{GraphIx, Key, Memo, Space};
-use super::Pickler;
+use super::{BufferCallback, PersistentId, Pickler};
+use crate::builtins;
 use crate::compat;
 use crate::error::{Error, ErrorKind, Result};
 use crate::opcode::Opcode;
@@ -34,29 +37,230 @@ const BATCHSIZE: usize = 1000;
 /// (a pid's items get the hook too). CPython would hit its recursion limit.
 const MAX_PID_NESTING: usize = 10_000;
 
-/// Writes `value` as a pickle to `writer`, streaming finished frames.
-pub(super) fn dump<W: io::Write>(
-    pickler: &mut Pickler<'_>,
-    value: &Value<'_>,
-    writer: W,
-) -> Result<()> {
-    let root = value
-        .try_root()
-        .ok_or_else(|| unpicklable("the graph has no root"))?;
-    let mut dumper = Dumper {
-        proto: pickler.protocol,
-        fix_imports: pickler.fix_imports && pickler.protocol < 3,
-        pickler,
-        main: value,
-        pids: Vec::new(),
-        pid_nesting: 0,
-        framer: Framer::new(writer),
-        memo: Memo::new(value.len()),
-        active: Active::new(value.len()),
-        stack: Vec::new(),
-        scratch: Vec::new(),
-    };
-    dumper.run(root)
+/// What one pickle's writing shares, whatever writes into it: the options
+/// and hooks, the frames, the memo. The typed [`Writer`](crate::ser::Writer)
+/// owns one, and runs the graph [`Dumper`] on it for each [`Value`] it
+/// embeds, so typed objects and graphs share one memo.
+pub(crate) struct Core<'p, W> {
+    proto: u8,
+    /// Whether to write Python 2 names: `fix_imports` below protocol 3.
+    fix_imports: bool,
+    persistent_id: Option<&'p mut PersistentId<'p>>,
+    buffer_callback: Option<&'p mut BufferCallback<'p>>,
+    extensions: &'p HashMap<String, HashMap<String, i32>>,
+    /// Graphs returned by the `persistent_id` hook; graph `g` is `pids[g - 1]`.
+    pids: Vec<Rc<Value<'static>>>,
+    pid_nesting: usize,
+    framer: Framer<W>,
+    memo: Memo,
+    /// Where opcodes are encoded before they go to the framer.
+    scratch: Vec<u8>,
+}
+
+impl<'p, W: io::Write> Core<'p, W> {
+    /// The writing of one pickle with `pickler`'s options and hooks, to `out`.
+    pub(crate) fn new(out: W, pickler: &'p mut Pickler<'_>) -> Self {
+        let Pickler {
+            protocol,
+            fix_imports,
+            persistent_id,
+            buffer_callback,
+            extensions,
+        } = pickler;
+        Core {
+            proto: *protocol,
+            fix_imports: *fix_imports && *protocol < 3,
+            persistent_id: match persistent_id {
+                Some(hook) => Some(&mut **hook),
+                None => None,
+            },
+            buffer_callback: match buffer_callback {
+                Some(hook) => Some(&mut **hook),
+                None => None,
+            },
+            extensions,
+            pids: Vec::new(),
+            pid_nesting: 0,
+            framer: Framer::new(out),
+            memo: Memo::new(0),
+            scratch: Vec::new(),
+        }
+    }
+
+    pub(crate) fn proto(&self) -> u8 {
+        self.proto
+    }
+
+    /// PROTO, which is never framed; frames start after it.
+    pub(crate) fn start(&mut self) {
+        if self.proto >= 2 {
+            self.framer.write(&[Opcode::Proto.byte(), self.proto]);
+            if self.proto >= 4 {
+                self.framer.start_framing();
+            }
+        }
+    }
+
+    /// STOP, and everything written out.
+    pub(crate) fn finish(&mut self) -> Result<()> {
+        self.framer.op(Opcode::Stop);
+        self.framer.finish()?;
+        Ok(())
+    }
+
+    /// The start of saving an object, where a frame may end.
+    pub(crate) fn boundary(&mut self) -> Result<()> {
+        self.framer.opcode_boundary()?;
+        Ok(())
+    }
+
+    pub(crate) fn op(&mut self, op: Opcode) {
+        self.framer.op(op);
+    }
+
+    fn emit(&mut self, encode: impl FnOnce(&mut Vec<u8>, u8) -> Result<()>) -> Result<()> {
+        self.scratch.clear();
+        encode(&mut self.scratch, self.proto)?;
+        self.framer.write(&self.scratch);
+        Ok(())
+    }
+
+    pub(crate) fn write_bool(&mut self, b: bool) {
+        self.scratch.clear();
+        encode::bool(&mut self.scratch, self.proto, b);
+        self.framer.write(&self.scratch);
+    }
+
+    pub(crate) fn write_int(&mut self, i: i64) -> Result<()> {
+        self.emit(|out, proto| encode::int(out, proto, i))
+    }
+
+    pub(crate) fn write_bigint(&mut self, i: &BigInt) -> Result<()> {
+        self.emit(|out, proto| encode::bigint(out, proto, i))
+    }
+
+    pub(crate) fn write_float(&mut self, x: f64) {
+        self.scratch.clear();
+        encode::float(&mut self.scratch, self.proto, x);
+        self.framer.write(&self.scratch);
+    }
+
+    /// GET, BINGET or LONG_BINGET.
+    pub(crate) fn memo_get(&mut self, index: u32) {
+        self.scratch.clear();
+        encode::memo_get(&mut self.scratch, self.proto, index);
+        self.framer.write(&self.scratch);
+    }
+
+    fn write_put(&mut self, index: u32) {
+        self.scratch.clear();
+        encode::memo_put(&mut self.scratch, self.proto, index);
+        self.framer.write(&self.scratch);
+    }
+
+    fn memo_put(&mut self, key: Key) -> Result<u32> {
+        let index = self.memo.put(key)?;
+        self.write_put(index);
+        Ok(index)
+    }
+
+    /// Memoizes the new object just written, which nothing else can name.
+    pub(crate) fn memo_put_new(&mut self) -> Result<u32> {
+        self.memo_put(Key::Temp)
+    }
+
+    /// The opcode and payload of a str.
+    fn write_str(&mut self, text: &str) -> Result<()> {
+        if self.proto >= 1 {
+            let header = encode::str_header(self.proto, text.len())?;
+            self.framer
+                .write_payload(header.as_bytes(), text.as_bytes())?;
+            Ok(())
+        } else {
+            self.emit(|out, _| {
+                out.push(Opcode::Unicode.byte());
+                encode::raw_unicode_escape(out, text.chars());
+                out.push(b'\n');
+                Ok(())
+            })
+        }
+    }
+
+    /// A new str, or the cached singleton CPython has for it; returns its memo index.
+    pub(crate) fn save_str(&mut self, text: &str) -> Result<u32> {
+        let key = Key::for_str(text, Key::Temp);
+        if let Some(index) = self.memo.get(key) {
+            self.memo_get(index);
+            return Ok(index);
+        }
+        self.write_str(text)?;
+        self.memo_put(key)
+    }
+
+    /// The interned str `text`; returns its memo index.
+    pub(crate) fn save_name(&mut self, text: &str) -> Result<u32> {
+        if let Some(index) = self.memo.get_name(Space::Interned, text) {
+            self.memo_get(index);
+            return Ok(index);
+        }
+        self.write_str(text)?;
+        let index = self.memo.put_name(Space::Interned, text)?;
+        self.write_put(index);
+        Ok(index)
+    }
+
+    /// A new bytearray at protocol 5: BYTEARRAY8; returns its memo index.
+    pub(crate) fn save_bytearray(&mut self, data: &[u8]) -> Result<u32> {
+        let header = encode::bytearray_header(data.len());
+        self.framer.write_payload(header.as_bytes(), data)?;
+        self.memo_put_new()
+    }
+
+    /// The global `module.name`; returns its memo index, if it has one (an
+    /// extension code has not).
+    pub(crate) fn save_global(&mut self, module: &str, name: &str) -> Result<Option<u32>> {
+        let empty = Value::new();
+        Dumper::new(self, &empty).run(global(module, name))?;
+        let (module, name) = object_name(module, name);
+        Ok(self.memo.get_global(module, name))
+    }
+
+    /// A new object of a builtin kind, such as bytes, written as the graph
+    /// pickler writes that kind; returns its memo index, if it has one.
+    pub(crate) fn save_object(&mut self, object: Object<'_>) -> Result<Option<u32>> {
+        let value = Value::from_object(object);
+        // Not offered to the `persistent_id` hook: it sees graph nodes only.
+        self.save_graph(&value, Role::PidRoot)
+    }
+
+    /// The graph `value`, in place; returns the memo index of its root, if it has one.
+    pub(crate) fn save_value(&mut self, value: &Value<'_>) -> Result<Option<u32>> {
+        if !value.is_well_formed() || value.try_root().is_none() {
+            return Err(unpicklable(
+                "the graph has no root or refers to objects it does not hold",
+            ));
+        }
+        self.save_graph(value, Role::Plain)
+    }
+
+    fn save_graph(&mut self, value: &Value<'_>, role: Role) -> Result<Option<u32>> {
+        let root = value
+            .try_root()
+            .ok_or_else(|| unpicklable("the graph has no root"))?;
+        // Each graph written is new objects: its nodes are memoized afresh.
+        self.memo.start_graph(value.len());
+        Dumper::new(self, value).run(Item::Node {
+            g: 0,
+            id: root,
+            role,
+        })?;
+        let key = match value.get(root) {
+            Object::Str(s) => Key::for_str(s, Key::Node(0, root)),
+            Object::Bytes(b) => Key::for_bytes(b, Key::Node(0, root)),
+            _ => Key::Node(0, root),
+        };
+        Ok(self.memo.get(key))
+    }
 }
 
 fn unpicklable(message: impl Into<String>) -> Error {
@@ -308,55 +512,6 @@ impl Active {
     }
 }
 
-/// The builtin functions, whose `__module__` is another `'builtins'` str
-/// object than the builtin types' (sorted, for binary search).
-const BUILTIN_FUNCTIONS: &[&str] = &[
-    "__build_class__",
-    "__import__",
-    "abs",
-    "aiter",
-    "all",
-    "anext",
-    "any",
-    "ascii",
-    "bin",
-    "breakpoint",
-    "callable",
-    "chr",
-    "compile",
-    "delattr",
-    "dir",
-    "divmod",
-    "eval",
-    "exec",
-    "format",
-    "getattr",
-    "globals",
-    "hasattr",
-    "hash",
-    "hex",
-    "id",
-    "input",
-    "isinstance",
-    "issubclass",
-    "iter",
-    "len",
-    "locals",
-    "max",
-    "min",
-    "next",
-    "oct",
-    "ord",
-    "pow",
-    "print",
-    "repr",
-    "round",
-    "setattr",
-    "sorted",
-    "sum",
-    "vars",
-];
-
 /// A global's `(module, qualname)`.
 type Name = (&'static str, &'static str);
 
@@ -409,7 +564,7 @@ fn reduces_as_object(graph: &Value<'_>, inst: &Instance) -> bool {
 fn module_space(module: &str, name: &str) -> Space {
     if module != "builtins" {
         Space::Interned
-    } else if BUILTIN_FUNCTIONS.binary_search(&name).is_ok() {
+    } else if builtins::is_own_function(name) {
         Space::BuiltinFunctions
     } else if name == "ExceptionGroup" {
         Space::ExceptionGroup
@@ -418,36 +573,31 @@ fn module_space(module: &str, name: &str) -> Space {
     }
 }
 
-struct Dumper<'p, 'a, 'v, 'de, W> {
-    pickler: &'p mut Pickler<'a>,
-    proto: u8,
-    fix_imports: bool,
+/// Writes one graph (and the graphs the `persistent_id` hook returns for
+/// its nodes) into a pickle being written.
+struct Dumper<'c, 'p, 'v, 'de, W> {
+    core: &'c mut Core<'p, W>,
     main: &'v Value<'de>,
-    /// Graphs returned by the `persistent_id` hook; graph `g` is `pids[g - 1]`.
-    pids: Vec<Rc<Value<'static>>>,
-    pid_nesting: usize,
-    framer: Framer<W>,
-    memo: Memo,
     active: Active,
     stack: Vec<Task>,
-    /// Where opcodes are encoded before they go to the framer.
-    scratch: Vec<u8>,
 }
 
-impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
-    fn run(&mut self, root: Id) -> Result<()> {
-        if self.proto >= 2 {
-            self.framer.write(&[Opcode::Proto.byte(), self.proto]);
-            if self.proto >= 4 {
-                self.framer.start_framing();
-            }
+impl<'c, 'p, 'v, 'de, W: io::Write> Dumper<'c, 'p, 'v, 'de, W> {
+    fn new(core: &'c mut Core<'p, W>, main: &'v Value<'de>) -> Self {
+        Dumper {
+            core,
+            main,
+            active: Active::new(main.len()),
+            stack: Vec::new(),
         }
-        self.stack.push(Task::Save(node(0, root)));
+    }
+
+    /// Saves `item`, and everything it contains, without recursion.
+    fn run(&mut self, item: Item) -> Result<()> {
+        self.stack.push(Task::Save(item));
         while let Some(task) = self.stack.pop() {
             self.step(task)?;
         }
-        self.framer.op(Opcode::Stop);
-        self.framer.finish()?;
         Ok(())
     }
 
@@ -455,38 +605,38 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
         match g {
             0 => Graph::Main(self.main),
             // Graph indexes are only made by `save_pid_graph`, from `pids`.
-            _ => Graph::Pid(Rc::clone(&self.pids[g as usize - 1])),
+            _ => Graph::Pid(Rc::clone(&self.core.pids[g as usize - 1])),
         }
     }
 
     fn step(&mut self, task: Task) -> Result<()> {
         match task {
             Task::Save(item) => {
-                self.framer.opcode_boundary()?;
+                self.core.framer.opcode_boundary()?;
                 self.save(item)
             }
             Task::Op(op) => {
-                self.framer.op(op);
+                self.core.framer.op(op);
                 Ok(())
             }
             Task::Items(cursor) => self.items(cursor),
             Task::EndTuple { g, id, len, marked } => self.end_tuple(g, id, len, marked),
             Task::EndFrozenSet { g, id } => {
                 let key = Key::Node(g, id);
-                if let Some(index) = self.memo.get(key) {
-                    self.framer.op(Opcode::PopMark);
+                if let Some(index) = self.core.memo.get(key) {
+                    self.core.framer.op(Opcode::PopMark);
                     self.write_get(index);
                     return Ok(());
                 }
-                self.framer.op(Opcode::FrozenSet);
+                self.core.framer.op(Opcode::FrozenSet);
                 self.memo_put(key)
             }
             Task::EndReduce { key, instance } => self.end_reduce(key, instance),
             Task::MemoPut(key) => self.memo_put(key),
             Task::MemoPutGlobal(put) => {
-                let index = self.memo.put_global(&put.module, &put.name)?;
+                let index = self.core.memo.put_global(&put.module, &put.name)?;
                 if let Some((g, id)) = put.node {
-                    self.memo.alias(Key::Node(g, id), index);
+                    self.core.memo.alias(Key::Node(g, id), index);
                 }
                 self.write_put(index);
                 Ok(())
@@ -496,7 +646,7 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
                 Ok(())
             }
             Task::LeavePid => {
-                self.pid_nesting = self.pid_nesting.saturating_sub(1);
+                self.core.pid_nesting = self.core.pid_nesting.saturating_sub(1);
                 Ok(())
             }
         }
@@ -505,33 +655,24 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
     // ---- writing --------------------------------------------------------
 
     fn emit(&mut self, encode: impl FnOnce(&mut Vec<u8>, u8) -> Result<()>) -> Result<()> {
-        self.scratch.clear();
-        encode(&mut self.scratch, self.proto)?;
-        self.framer.write(&self.scratch);
-        Ok(())
+        self.core.emit(encode)
     }
 
     fn write_get(&mut self, index: u32) {
-        self.scratch.clear();
-        encode::memo_get(&mut self.scratch, self.proto, index);
-        self.framer.write(&self.scratch);
+        self.core.memo_get(index);
     }
 
     fn write_put(&mut self, index: u32) {
-        self.scratch.clear();
-        encode::memo_put(&mut self.scratch, self.proto, index);
-        self.framer.write(&self.scratch);
+        self.core.write_put(index);
     }
 
     fn memo_put(&mut self, key: Key) -> Result<()> {
-        let index = self.memo.put(key)?;
-        self.write_put(index);
-        Ok(())
+        self.core.memo_put(key).map(drop)
     }
 
     /// Writes a GET if the object is memoized; returns whether it was.
     fn memoized(&mut self, key: Key) -> bool {
-        match self.memo.get(key) {
+        match self.core.memo.get(key) {
             Some(index) => {
                 self.write_get(index);
                 true
@@ -541,19 +682,7 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
     }
 
     fn write_str(&mut self, text: &str) -> Result<()> {
-        if self.proto >= 1 {
-            let header = encode::str_header(self.proto, text.len())?;
-            self.framer
-                .write_payload(header.as_bytes(), text.as_bytes())?;
-            Ok(())
-        } else {
-            self.emit(|out, _| {
-                out.push(Opcode::Unicode.byte());
-                encode::raw_unicode_escape(out, text.chars());
-                out.push(b'\n');
-                Ok(())
-            })
-        }
+        self.core.write_str(text)
     }
 
     fn push(&mut self, task: Task) {
@@ -580,12 +709,12 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
             Item::Node { g, id, role } => self.save_node(g, id, role),
             Item::Global(names) => self.save_global(&names.0, &names.1, None),
             Item::Name(space, text) => {
-                if let Some(index) = self.memo.get_name(space, &text) {
+                if let Some(index) = self.core.memo.get_name(space, &text) {
                     self.write_get(index);
                     return Ok(());
                 }
                 self.write_str(&text)?;
-                let index = self.memo.put_name(space, &text)?;
+                let index = self.core.memo.put_name(space, &text)?;
                 self.write_put(index);
                 Ok(())
             }
@@ -649,7 +778,7 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
                 Ok(())
             }),
             Item::None => {
-                self.framer.op(Opcode::None);
+                self.core.framer.op(Opcode::None);
                 Ok(())
             }
         }
@@ -659,7 +788,7 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
     /// written as a persistent id.
     fn persistent_id_hook(&mut self, g: GraphIx, id: Id) -> Result<bool> {
         let graph = self.graph(g);
-        let Some(persistent_id) = self.pickler.persistent_id.as_mut() else {
+        let Some(persistent_id) = self.core.persistent_id.as_mut() else {
             return Ok(false);
         };
         match persistent_id(graph.node(id)) {
@@ -678,7 +807,7 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
         // Atoms are never memoized; everything else may already be.
         match obj {
             Object::None => {
-                self.framer.op(Opcode::None);
+                self.core.framer.op(Opcode::None);
                 return Ok(());
             }
             Object::Bool(b) => {
@@ -777,7 +906,7 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
     /// Writes the persistent id `pid` (a node of graph `g`): BINPERSID after
     /// the pid itself, or PERSID text at protocol 0.
     fn save_pers(&mut self, g: GraphIx, pid: Id) -> Result<()> {
-        if self.proto >= 1 {
+        if self.core.proto >= 1 {
             self.push(Task::Op(Opcode::BinPersId));
             self.push_save(Item::Node {
                 g,
@@ -808,9 +937,9 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
                 "persistent IDs in protocol 0 must be ASCII strings without newlines",
             ));
         }
-        self.framer.op(Opcode::PersId);
-        self.framer.write(text.as_bytes());
-        self.framer.write(b"\n");
+        self.core.framer.op(Opcode::PersId);
+        self.core.framer.write(text.as_bytes());
+        self.core.framer.write(b"\n");
         Ok(())
     }
 
@@ -823,15 +952,15 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
                 ))
             }
         };
-        if self.pid_nesting >= MAX_PID_NESTING {
+        if self.core.pid_nesting >= MAX_PID_NESTING {
             return Err(unpicklable(
                 "persistent ids returned by the persistent_id hook nest too deeply",
             ));
         }
-        self.pids.push(Rc::new(pid));
-        let g = GraphIx::try_from(self.pids.len())
+        self.core.pids.push(Rc::new(pid));
+        let g = GraphIx::try_from(self.core.pids.len())
             .map_err(|_| unpicklable("too many persistent ids"))?;
-        self.pid_nesting += 1;
+        self.core.pid_nesting += 1;
         self.push(Task::LeavePid);
         self.save_pers(g, root)
     }
@@ -841,9 +970,9 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
     /// A bytes object holding `data` (node `id` of graph `g`, or that node's
     /// data copied): BINBYTES from protocol 3, else `_codecs.encode(text, 'latin1')`.
     fn save_bytes(&mut self, g: GraphIx, id: Id, data: &[u8], key: Key) -> Result<()> {
-        if self.proto >= 3 {
-            let header = encode::bytes_header(self.proto, data.len())?;
-            self.framer.write_payload(header.as_bytes(), data)?;
+        if self.core.proto >= 3 {
+            let header = encode::bytes_header(self.core.proto, data.len())?;
+            self.core.framer.write_payload(header.as_bytes(), data)?;
             return self.memo_put(key);
         }
         if data.is_empty() {
@@ -860,9 +989,9 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
 
     fn save_bytearray(&mut self, g: GraphIx, id: Id, data: &[u8]) -> Result<()> {
         let key = Key::Node(g, id);
-        if self.proto >= 5 {
+        if self.core.proto >= 5 {
             let header = encode::bytearray_header(data.len());
-            self.framer.write_payload(header.as_bytes(), data)?;
+            self.core.framer.write_payload(header.as_bytes(), data)?;
             return self.memo_put(key);
         }
         let args = if data.is_empty() {
@@ -875,28 +1004,32 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
     }
 
     fn save_buffer(&mut self, buffer: &Buffer<'_>, key: Key) -> Result<()> {
-        if self.proto < 5 {
+        if self.core.proto < 5 {
             return Err(unpicklable(
                 "PickleBuffer can only be pickled with protocol >= 5",
             ));
         }
-        let in_band = match self.pickler.buffer_callback.as_mut() {
+        let in_band = match self.core.buffer_callback.as_mut() {
             Some(callback) => callback(buffer),
             None => true,
         };
         if !in_band {
-            self.framer.op(Opcode::NextBuffer);
+            self.core.framer.op(Opcode::NextBuffer);
             if buffer.readonly {
-                self.framer.op(Opcode::ReadonlyBuffer);
+                self.core.framer.op(Opcode::ReadonlyBuffer);
             }
             return Ok(());
         }
         if buffer.readonly {
-            let header = encode::bytes_header(self.proto, buffer.data.len())?;
-            self.framer.write_payload(header.as_bytes(), &buffer.data)?;
+            let header = encode::bytes_header(self.core.proto, buffer.data.len())?;
+            self.core
+                .framer
+                .write_payload(header.as_bytes(), &buffer.data)?;
         } else {
             let header = encode::bytearray_header(buffer.data.len());
-            self.framer.write_payload(header.as_bytes(), &buffer.data)?;
+            self.core
+                .framer
+                .write_payload(header.as_bytes(), &buffer.data)?;
         }
         self.memo_put(key)
     }
@@ -904,17 +1037,18 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
     // ---- containers -----------------------------------------------------
 
     fn write_empty_list(&mut self) {
-        if self.proto >= 1 {
-            self.framer.op(Opcode::EmptyList);
+        if self.core.proto >= 1 {
+            self.core.framer.op(Opcode::EmptyList);
         } else {
-            self.framer
+            self.core
+                .framer
                 .write(&[Opcode::Mark.byte(), Opcode::List.byte()]);
         }
     }
 
     /// The items of a list (or of the list of a set's items), as `batch_list_exact`.
     fn push_list_items(&mut self, g: GraphIx, id: Id, len: usize) {
-        let mode = if self.proto == 0 || len == 1 {
+        let mode = if self.core.proto == 0 || len == 1 {
             Mode::Each(Opcode::Append)
         } else {
             Mode::Batch {
@@ -940,14 +1074,15 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
     }
 
     fn save_dict(&mut self, g: GraphIx, id: Id, len: usize, role: Role) -> Result<()> {
-        if self.proto >= 1 {
-            self.framer.op(Opcode::EmptyDict);
+        if self.core.proto >= 1 {
+            self.core.framer.op(Opcode::EmptyDict);
         } else {
-            self.framer
+            self.core
+                .framer
                 .write(&[Opcode::Mark.byte(), Opcode::Dict.byte()]);
         }
         self.memo_put(Key::Node(g, id))?;
-        let mode = if self.proto == 0 || len == 1 {
+        let mode = if self.core.proto == 0 || len == 1 {
             Mode::Each(Opcode::SetItem)
         } else {
             Mode::Batch {
@@ -962,8 +1097,8 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
 
     fn save_set(&mut self, g: GraphIx, id: Id, len: usize) -> Result<()> {
         let key = Key::Node(g, id);
-        if self.proto >= 4 {
-            self.framer.op(Opcode::EmptySet);
+        if self.core.proto >= 4 {
+            self.core.framer.op(Opcode::EmptySet);
             self.memo_put(key)?;
             let mode = Mode::Batch {
                 close: Opcode::AddItems,
@@ -983,8 +1118,8 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
     fn save_frozenset(&mut self, g: GraphIx, id: Id, len: usize) -> Result<()> {
         self.active.enter(g, id, "frozenset")?;
         self.push(Task::Leave(g, id));
-        if self.proto >= 4 {
-            self.framer.op(Opcode::Mark);
+        if self.core.proto >= 4 {
+            self.core.framer.op(Opcode::Mark);
             self.push(Task::EndFrozenSet { g, id });
             self.push_items(g, id, Src::Items, len, Mode::Plain, Role::Plain);
             return Ok(());
@@ -1000,17 +1135,18 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
     }
 
     fn write_empty_tuple(&mut self) {
-        if self.proto >= 1 {
-            self.framer.op(Opcode::EmptyTuple);
+        if self.core.proto >= 1 {
+            self.core.framer.op(Opcode::EmptyTuple);
         } else {
-            self.framer
+            self.core
+                .framer
                 .write(&[Opcode::Mark.byte(), Opcode::Tuple.byte()]);
         }
     }
 
     /// Whether a tuple of `len` items is written MARK ... TUPLE (else TUPLE1–3).
     fn tuple_is_marked(&self, len: usize) -> bool {
-        !(self.proto >= 2 && len <= 3)
+        !(self.core.proto >= 2 && len <= 3)
     }
 
     fn tuple_opcode(marked: bool, len: usize) -> Opcode {
@@ -1032,7 +1168,7 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
         self.push(Task::Leave(g, id));
         let marked = self.tuple_is_marked(len);
         if marked {
-            self.framer.op(Opcode::Mark);
+            self.core.framer.op(Opcode::Mark);
         }
         self.push(Task::EndTuple { g, id, len, marked });
         self.push_items(g, id, Src::Items, len, Mode::Plain, role);
@@ -1041,18 +1177,18 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
 
     fn end_tuple(&mut self, g: GraphIx, id: Id, len: usize, marked: bool) -> Result<()> {
         let key = Key::Node(g, id);
-        let Some(index) = self.memo.get(key) else {
-            self.framer.op(Self::tuple_opcode(marked, len));
+        let Some(index) = self.core.memo.get(key) else {
+            self.core.framer.op(Self::tuple_opcode(marked, len));
             return self.memo_put(key);
         };
         // The tuple was reached from one of its items and memoized meanwhile:
         // drop the items written and fetch that copy.
-        if marked && self.proto >= 1 {
-            self.framer.op(Opcode::PopMark);
+        if marked && self.core.proto >= 1 {
+            self.core.framer.op(Opcode::PopMark);
         } else {
             let pops = if marked { len + 1 } else { len };
             for _ in 0..pops {
-                self.framer.op(Opcode::Pop);
+                self.core.framer.op(Opcode::Pop);
             }
         }
         self.write_get(index);
@@ -1067,7 +1203,7 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
         }
         let marked = self.tuple_is_marked(len);
         if marked {
-            self.framer.op(Opcode::Mark);
+            self.core.framer.op(Opcode::Mark);
         }
         self.push(Task::MemoPut(Key::Temp));
         self.push(Task::Op(Self::tuple_opcode(marked, len)));
@@ -1100,12 +1236,12 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
             } => {
                 let batch_full = pos > 0 && pos % BATCHSIZE == 0;
                 if batch_full || (pos > 0 && pos == len) {
-                    self.framer.op(close);
+                    self.core.framer.op(close);
                 }
                 if pos >= len {
                     if batch_full && again_after_full {
-                        self.framer.op(Opcode::Mark);
-                        self.framer.op(close);
+                        self.core.framer.op(Opcode::Mark);
+                        self.core.framer.op(close);
                     }
                     return Ok(());
                 }
@@ -1115,7 +1251,7 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
                         self.push_child(&cursor, obj);
                         return Ok(());
                     }
-                    self.framer.op(Opcode::Mark);
+                    self.core.framer.op(Opcode::Mark);
                 }
             }
         }
@@ -1152,9 +1288,9 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
 
     fn save_global(&mut self, module: &str, name: &str, node: Option<(GraphIx, Id)>) -> Result<()> {
         let (module, name) = object_name(module, name);
-        if let Some(index) = self.memo.get_global(module, name) {
+        if let Some(index) = self.core.memo.get_global(module, name) {
             if let Some((g, id)) = node {
-                self.memo.alias(Key::Node(g, id), index);
+                self.core.memo.alias(Key::Node(g, id), index);
             }
             self.write_get(index);
             return Ok(());
@@ -1164,7 +1300,7 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
                 "Can't pickle local object {module}.{name}"
             )));
         }
-        if self.proto >= 2 {
+        if self.core.proto >= 2 {
             if let Some(code) = self.extension_code(module, name)? {
                 // Not memoized: the code is as short as a memo GET.
                 self.emit(|out, _| {
@@ -1179,7 +1315,7 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
             name: name.to_owned(),
             node,
         });
-        if self.proto >= 4 {
+        if self.core.proto >= 4 {
             self.push(Task::MemoPutGlobal(put));
             self.push(Task::Op(Opcode::StackGlobal));
             // The qualname of a type or function written in C is a fresh str,
@@ -1202,27 +1338,27 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
             self.push_save(global("builtins", "getattr"));
             return Ok(());
         }
-        let (module_text, name_text) = if self.fix_imports {
+        let (module_text, name_text) = if self.core.fix_imports {
             compat::to_python2(module, name).unwrap_or((module, name))
         } else {
             (module, name)
         };
         for (what, text) in [("module", module_text), ("global", name_text)] {
-            if text.contains('\n') || (self.proto < 3 && !text.is_ascii()) {
+            if text.contains('\n') || (self.core.proto < 3 && !text.is_ascii()) {
                 return Err(unpicklable(format!(
                     "can't pickle {what} identifier '{text}' using pickle protocol {}",
-                    self.proto
+                    self.core.proto
                 )));
             }
         }
-        self.framer.op(Opcode::Global);
+        self.core.framer.op(Opcode::Global);
         for text in [module_text, name_text] {
-            self.framer.write(text.as_bytes());
-            self.framer.write(b"\n");
+            self.core.framer.write(text.as_bytes());
+            self.core.framer.write(b"\n");
         }
-        let index = self.memo.put_global(module, name)?;
+        let index = self.core.memo.put_global(module, name)?;
         if let Some((g, id)) = node {
-            self.memo.alias(Key::Node(g, id), index);
+            self.core.memo.alias(Key::Node(g, id), index);
         }
         self.write_put(index);
         Ok(())
@@ -1231,7 +1367,7 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
     /// The extension code registered for `module.name`, if any.
     fn extension_code(&self, module: &str, name: &str) -> Result<Option<u32>> {
         let Some(&code) = self
-            .pickler
+            .core
             .extensions
             .get(module)
             .and_then(|names| names.get(name))
@@ -1278,18 +1414,18 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
             // copyreg._reduce_ex: what protocols 0 and 1 write for a plain instance.
             // It ignores __getnewargs__ (and __getnewargs_ex__), and refuses
             // the `(dict, slots)` state of a class with __slots__.
-            _ if self.proto < 2 && is_slots_state(graph, inst.state) => {
+            _ if self.core.proto < 2 && is_slots_state(graph, inst.state) => {
                 return Err(unpicklable(format!(
                     "a class that defines __slots__ without defining __getstate__ cannot be \
                      pickled with protocol {} (its state is a (dict, slots) pair)",
-                    self.proto
+                    self.core.proto
                 )));
             }
-            _ if self.proto < 2 => {
+            _ if self.core.proto < 2 => {
                 let args = tuple([class, global("builtins", "object"), Item::None]);
                 self.push_reduce(global("copyreg", "_reconstructor"), args, key, true);
             }
-            (Form::NewObjEx, Some(kwargs)) if self.proto >= 4 => {
+            (Form::NewObjEx, Some(kwargs)) if self.core.proto >= 4 => {
                 self.push(Task::EndReduce {
                     key,
                     instance: true,
@@ -1373,10 +1509,10 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
     }
 
     fn end_reduce(&mut self, key: Key, instance: bool) -> Result<()> {
-        if let Some(index) = self.memo.get(key) {
+        if let Some(index) = self.core.memo.get(key) {
             // Saving the arguments saved the object itself: drop the result
             // and fetch that copy instead.
-            self.framer.op(Opcode::Pop);
+            self.core.framer.op(Opcode::Pop);
             self.write_get(index);
             return Ok(());
         }
@@ -1411,7 +1547,7 @@ impl<'v, 'de, W: io::Write> Dumper<'_, '_, 'v, 'de, W> {
                 });
             }
         }
-        let (dict_mode, list_mode) = if self.proto == 0 {
+        let (dict_mode, list_mode) = if self.core.proto == 0 {
             (Mode::Each(Opcode::SetItem), Mode::Each(Opcode::Append))
         } else {
             (

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::io;
 
+use crate::de::FromPickle;
 use crate::error::Result;
 use crate::read::IoRead;
 use crate::value::{Buffer, Id, Value};
@@ -23,7 +24,7 @@ mod vm;
 /// // `Limits` is non-exhaustive: start from the defaults and change fields.
 /// let mut limits = Limits::default();
 /// limits.max_memo_entries = 1_000;
-/// let v = Unpickler::new().limits(limits).loads(b"K\x05.")?;
+/// let v: pickle_core::Value = Unpickler::new().limits(limits).loads(b"K\x05.")?;
 /// assert_eq!(v.root_node().as_i64(), Some(5));
 /// # Ok::<(), pickle_core::Error>(())
 /// ```
@@ -95,7 +96,7 @@ pub type PersistentLoad<'a, 'de> = dyn FnMut(&mut Value<'de>, Id) -> Result<Id> 
 /// ```
 /// use pickle_core::{StringEncoding, Unpickler};
 /// // A Python 2 pickle of the str '\xe9', read as Latin-1.
-/// let v = Unpickler::new().encoding(StringEncoding::Latin1).loads(b"U\x01\xe9.")?;
+/// let v: pickle_core::Value = Unpickler::new().encoding(StringEncoding::Latin1).loads(b"U\x01\xe9.")?;
 /// assert_eq!(v.root_node().as_str(), Some("é"));
 /// # Ok::<(), pickle_core::Error>(())
 /// ```
@@ -178,24 +179,38 @@ impl<'a, 'de> Unpickler<'a, 'de> {
         self
     }
 
-    /// Reads one pickle from `data`, borrowing strings and bytes from it.
+    /// Reads one pickle from `data`, borrowing strings and bytes from it,
+    /// and returns it as a `T`: the object graph itself for `T = Value`, or
+    /// any [`FromPickle`] type read from it.
     ///
     /// Bytes after the STOP opcode are ignored, as in Python.
-    pub fn loads(&mut self, data: &'de [u8]) -> Result<Value<'de>> {
-        vm::run_slice(data, self)
+    ///
+    /// ```
+    /// use pickle_core::{Unpickler, Value};
+    /// // pickle.dumps([1, 2], protocol=2)
+    /// let data = b"\x80\x02]q\x00(K\x01K\x02e.";
+    /// let v: Value = Unpickler::new().loads(data)?;
+    /// assert_eq!(format!("{v:?}"), "[1, 2]");
+    /// let items: Vec<u32> = Unpickler::new().loads(data)?;
+    /// assert_eq!(items, [1, 2]);
+    /// # Ok::<(), pickle_core::Error>(())
+    /// ```
+    pub fn loads<T: FromPickle<'de>>(&mut self, data: &'de [u8]) -> Result<T> {
+        T::from_value(vm::run_slice(data, self)?)
     }
 
-    /// Reads one pickle from a stream.
+    /// Reads one pickle from a stream, as a `T` (see [`Unpickler::loads`]).
     ///
     /// The stream is read through a buffer and may be consumed past the end of
     /// the pickle; see [`Unpickler::load_buffered`] to read several pickles in a row.
-    pub fn load<R: io::Read>(&mut self, reader: R) -> Result<Value<'de>> {
-        vm::run(IoRead::new(reader), self)
+    /// Nothing can borrow from a stream: a `T` that borrows (`&str`) is an error.
+    pub fn load<T: FromPickle<'de>>(&mut self, reader: impl io::Read) -> Result<T> {
+        T::from_value(vm::run(IoRead::new(reader), self)?)
     }
 
     /// Reads one pickle from a buffered stream, consuming exactly its bytes,
     /// so that the next pickle in the stream can be read after it.
-    pub fn load_buffered<R: io::BufRead>(&mut self, reader: R) -> Result<Value<'de>> {
-        vm::run(IoRead::new_exact(reader), self)
+    pub fn load_buffered<T: FromPickle<'de>>(&mut self, reader: impl io::BufRead) -> Result<T> {
+        T::from_value(vm::run(IoRead::new_exact(reader), self)?)
     }
 }

@@ -22,9 +22,9 @@
 use std::borrow::Cow;
 use std::mem::size_of;
 
-use super::text;
 use super::vm::Vm;
 use crate::error::Result;
+use crate::pytext;
 use crate::read::Read;
 use crate::value::{Complex, Construct, Id, Instance, Object};
 
@@ -65,59 +65,6 @@ enum EmptyKind {
     Tuple,
     List,
     Dict,
-}
-
-/// Builtin functions, as opposed to types: NEWOBJ refuses them as a class,
-/// as CPython does ("must be a type, not builtin_function_or_method").
-pub(super) fn is_builtin_function(module: &str, name: &str) -> bool {
-    const FUNCTIONS: &[&str] = &[
-        "__build_class__",
-        "__import__",
-        "abs",
-        "aiter",
-        "all",
-        "anext",
-        "any",
-        "ascii",
-        "bin",
-        "breakpoint",
-        "callable",
-        "chr",
-        "compile",
-        "delattr",
-        "dir",
-        "divmod",
-        "eval",
-        "exec",
-        "format",
-        "getattr",
-        "globals",
-        "hasattr",
-        "hash",
-        "hex",
-        "id",
-        "input",
-        "isinstance",
-        "issubclass",
-        "iter",
-        "len",
-        "locals",
-        "max",
-        "min",
-        "next",
-        "oct",
-        "open",
-        "ord",
-        "pow",
-        "print",
-        "repr",
-        "round",
-        "setattr",
-        "sorted",
-        "sum",
-        "vars",
-    ];
-    module == "builtins" && FUNCTIONS.contains(&name)
 }
 
 /// The `datetime` types whose constructors accept their pickled state.
@@ -280,7 +227,7 @@ impl<'de, R: Read<'de>> Vm<'_, '_, 'de, R> {
     fn is_latin1_name(&self, id: Option<Id>) -> bool {
         matches!(
             id.and_then(|id| self.graph.try_get(id)),
-            Some(Object::Str(name)) if text::is_latin1_codec(name)
+            Some(Object::Str(name)) if pytext::is_latin1_codec(name)
         )
     }
 
@@ -291,7 +238,7 @@ impl<'de, R: Read<'de>> Vm<'_, '_, 'de, R> {
         };
         Ok(match s {
             Cow::Borrowed(s) if s.is_ascii() => Some(Cow::Borrowed(s.as_bytes())),
-            s => match text::string_to_latin1(&s) {
+            s => match pytext::encode_latin1(&s) {
                 Some(bytes) => {
                     self.budget.charge(bytes.len())?;
                     Some(Cow::Owned(bytes))
@@ -514,8 +461,14 @@ mod tests {
     }
 
     fn load_as(data: &[u8], encoding: StringEncoding) -> Value<'_> {
-        let slice = Unpickler::new().encoding(encoding).loads(data).unwrap();
-        let stream = Unpickler::new().encoding(encoding).load(data).unwrap();
+        let slice = Unpickler::new()
+            .encoding(encoding)
+            .loads::<Value>(data)
+            .unwrap();
+        let stream = Unpickler::new()
+            .encoding(encoding)
+            .load::<Value>(data)
+            .unwrap();
         assert_eq!(slice, stream);
         slice
     }
@@ -553,7 +506,7 @@ mod tests {
     fn newobj_refuses_a_builtin_function_as_its_class() {
         // pickletester's test_bad_newobj: `len` is not a type.
         let err = Unpickler::new()
-            .loads(b"cbuiltins\nlen\n)\x81.")
+            .loads::<Value>(b"cbuiltins\nlen\n)\x81.")
             .unwrap_err();
         assert_eq!(err.kind(), crate::ErrorKind::TypeMismatch);
         assert_eq!(err.offset(), Some(15));

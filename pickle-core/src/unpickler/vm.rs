@@ -21,10 +21,12 @@ use std::mem::{size_of, size_of_val};
 use num_bigint::BigInt;
 
 use super::memo::Memo;
-use super::text::{self, Int, IntOrBool};
+use super::text;
 use super::{Limits, StringEncoding, Unpickler};
+use crate::builtins;
 use crate::error::{Error, ErrorKind, Result};
 use crate::opcode::{Opcode, HIGHEST_PROTOCOL};
+use crate::pytext::{self, Int, IntOrBool};
 use crate::read::{Read, Reference, SliceRead};
 use crate::value::{Buffer, Construct, Id, Instance, Object, Value};
 
@@ -723,7 +725,7 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
     // -- Numbers ------------------------------------------------------------
 
     fn load_int(&mut self) -> Result<()> {
-        let value = text::parse_int_opcode(&self.reader.read_line()?)?;
+        let value = pytext::decimalnl_short(&self.reader.read_line()?)?;
         match value {
             IntOrBool::Bool(b) => self.push_bool(b),
             IntOrBool::Int(n) => self.push_parsed_int(n),
@@ -731,7 +733,7 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
     }
 
     fn load_long(&mut self) -> Result<()> {
-        let n = text::parse_long(&self.reader.read_line()?)?;
+        let n = pytext::decimalnl_long(&self.reader.read_line()?)?;
         self.push_parsed_int(n)
     }
 
@@ -797,16 +799,9 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
 
     fn load_string(&mut self) -> Result<()> {
         let raw = match self.read_line_cow()? {
-            Cow::Borrowed(line) => {
-                let inner = text::unquote(line)?;
-                match text::decode_escapes(inner)? {
-                    None => Cow::Borrowed(inner),
-                    Some(decoded) => Cow::Owned(decoded),
-                }
-            }
+            Cow::Borrowed(line) => pytext::escape_decode(text::unquote(line)?)?,
             Cow::Owned(line) => {
-                let inner = text::unquote(&line)?;
-                Cow::Owned(text::decode_escapes(inner)?.unwrap_or_else(|| inner.to_vec()))
+                Cow::Owned(pytext::escape_decode(text::unquote(&line)?)?.into_owned())
             }
         };
         if let Cow::Owned(v) = &raw {
@@ -825,7 +820,7 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
         let id = match self.opts.encoding {
             StringEncoding::Bytes => self.new_bytes(raw)?,
             StringEncoding::Ascii => {
-                text::check_ascii(&raw)?;
+                pytext::check_ascii(&raw)?;
                 let s = cow_utf8(raw)?;
                 self.new_str(s)?
             }
@@ -837,7 +832,7 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
                 let s = if raw.is_ascii() {
                     cow_utf8(raw)?
                 } else {
-                    let s = text::latin1_to_string(&raw);
+                    let s = pytext::latin1(&raw).into_owned();
                     self.budget.charge(s.len())?;
                     Cow::Owned(s)
                 };
@@ -1111,7 +1106,7 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
     }
 
     fn load_get(&mut self) -> Result<()> {
-        let index = text::parse_int(&self.reader.read_line()?)?;
+        let index = pytext::parse_int(&self.reader.read_line()?)?;
         match index {
             Int::Small(i) => match u64::try_from(i) {
                 Ok(i) => self.memo_get(i),
@@ -1125,7 +1120,7 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
     }
 
     fn load_put(&mut self) -> Result<()> {
-        let index = text::parse_int(&self.reader.read_line()?)?;
+        let index = pytext::parse_int(&self.reader.read_line()?)?;
         self.top()?;
         match index {
             Int::Small(i) => match u64::try_from(i) {
@@ -1145,7 +1140,7 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
             return Err(invalid("empty module or name; pickle data was truncated"));
         }
         if ascii {
-            text::check_ascii(&line)?;
+            pytext::check_ascii(&line)?;
         }
         cow_utf8(line)
     }
@@ -1269,7 +1264,7 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
         let args = self.pop()?;
         let class = self.pop()?;
         let builtin_function = match self.graph.try_get(class) {
-            Some(Object::Global(g)) => super::reduce::is_builtin_function(&g.module, &g.name),
+            Some(Object::Global(g)) => g.module == "builtins" && builtins::is_function(&g.name),
             _ => false,
         };
         if builtin_function {
@@ -1523,9 +1518,11 @@ mod tests {
     /// Loads `data` from a slice, from a `Cursor` and from a one-byte-a-time
     /// stream; all three must build the same graph, node for node.
     fn load(data: &[u8]) -> Value<'_> {
-        let slice = Unpickler::new().loads(data).unwrap();
-        let cursor = Unpickler::new().load(io::Cursor::new(data)).unwrap();
-        let trickle = Unpickler::new().load(OneByte(data)).unwrap();
+        let slice = Unpickler::new().loads::<Value>(data).unwrap();
+        let cursor = Unpickler::new()
+            .load::<Value>(io::Cursor::new(data))
+            .unwrap();
+        let trickle = Unpickler::new().load::<Value>(OneByte(data)).unwrap();
         let expected = nodes(&slice);
         assert_eq!(nodes(&cursor), expected, "Cursor stream");
         assert_eq!(nodes(&trickle), expected, "one-byte stream");
@@ -1539,9 +1536,9 @@ mod tests {
     }
 
     fn fail(data: &[u8]) -> Error {
-        let e = Unpickler::new().loads(data).unwrap_err();
+        let e = Unpickler::new().loads::<Value>(data).unwrap_err();
         // Streams fail the same way, at the same place.
-        let s = Unpickler::new().load(OneByte(data)).unwrap_err();
+        let s = Unpickler::new().load::<Value>(OneByte(data)).unwrap_err();
         assert_eq!(
             (s.kind(), s.offset(), s.opcode()),
             (e.kind(), e.offset(), e.opcode())
@@ -1660,7 +1657,7 @@ mod tests {
         let data = b"(C\x00C\x00c_codecs\nencode\n(Va\nVlatin1\ntRc_codecs\nencode\n(Va\nVlatin1\ntRU\x01aU\x01al.";
         let v = Unpickler::new()
             .encoding(StringEncoding::Bytes)
-            .loads(data)
+            .loads::<Value>(data)
             .unwrap();
         assert_eq!(format!("{v:?}"), "[b'', b'', b'a', b'a', b'a', b'a']");
         let ids = items(&v, v.root());
@@ -1907,7 +1904,7 @@ mod tests {
         let latin1 = |data| {
             let v = Unpickler::new()
                 .encoding(StringEncoding::Latin1)
-                .loads(data)
+                .loads::<Value>(data)
                 .unwrap();
             format!("{v:?}")
         };
@@ -1915,17 +1912,17 @@ mod tests {
         assert!(latin1(&binary).ends_with("xx', 'café']"));
         let v = Unpickler::new()
             .encoding(StringEncoding::Bytes)
-            .loads(text)
+            .loads::<Value>(text)
             .unwrap();
         assert_eq!(format!("{v:?}"), r#"[b'ab', b'caf\xe9', b'q\'"\n\\']"#);
         let e = Unpickler::new()
             .encoding(StringEncoding::Utf8)
-            .loads(&binary)
+            .loads::<Value>(&binary)
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidText);
         let v = Unpickler::new()
             .encoding(StringEncoding::Utf8)
-            .loads(b"U\x02\xc3\xa9.")
+            .loads::<Value>(b"U\x02\xc3\xa9.")
             .unwrap();
         assert_eq!(v.root_node().as_str(), Some("é"));
     }
@@ -1985,12 +1982,12 @@ mod tests {
         };
         let v = Unpickler::new()
             .buffers([buffer()])
-            .loads(readonly)
+            .loads::<Value>(readonly)
             .unwrap();
         assert_eq!(format!("{v:?}"), "PickleBuffer(readonly b'abc')");
         let v = Unpickler::new()
             .buffers([buffer()])
-            .loads(writable)
+            .loads::<Value>(writable)
             .unwrap();
         assert_eq!(format!("{v:?}"), "PickleBuffer(b'abc')");
         assert_fails(
@@ -1999,7 +1996,10 @@ mod tests {
             2,
             Some(Opcode::NextBuffer),
         );
-        let e = Unpickler::new().buffers([]).loads(writable).unwrap_err();
+        let e = Unpickler::new()
+            .buffers([])
+            .loads::<Value>(writable)
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::OutOfBandBuffer);
         assert_eq!(e.message(), "not enough out-of-band buffers");
     }
@@ -2442,7 +2442,10 @@ mod tests {
         // Python 2.7: pickle.dumps(set([1, 2]), 2)
         let set = b"\x80\x02c__builtin__\nset\nq\x00]q\x01(K\x01K\x02e\x85q\x02Rq\x03.";
         assert_eq!(repr(set), "{1, 2}");
-        let v = Unpickler::new().fix_imports(false).loads(set).unwrap();
+        let v = Unpickler::new()
+            .fix_imports(false)
+            .loads::<Value>(set)
+            .unwrap();
         assert_eq!(format!("{v:?}"), "__builtin__.set([1, 2],)");
         // The same global at protocol 3 is not renamed.
         assert_eq!(repr(b"\x80\x03c__builtin__\nset\n)R."), "__builtin__.set()");
@@ -2488,13 +2491,13 @@ mod tests {
                     let name = graph.node(pid).as_str().unwrap().to_uppercase();
                     Ok(graph.add(Object::Str(name.into())))
                 })
-                .loads(data)
+                .loads::<Value>(data)
                 .unwrap();
             assert_eq!(format!("{v:?}"), "['K1', 1]");
         }
         let e = Unpickler::new()
             .persistent_load(|_: &mut Value<'_>, _| Err(Error::custom("no such object")))
-            .loads(binary)
+            .loads::<Value>(binary)
             .unwrap_err();
         assert_eq!(
             (e.kind(), e.offset(), e.opcode()),
@@ -2513,7 +2516,7 @@ mod tests {
             .extension(1, "collections", "OrderedDict")
             .extension(300, "collections", "deque")
             .extension(70000, "collections", "Counter")
-            .loads(data)
+            .loads::<Value>(data)
             .unwrap();
         assert_eq!(
             format!("{v:?}"),
@@ -2585,22 +2588,22 @@ mod tests {
     fn declared_4_gib_length_in_11_bytes_is_truncated_without_allocating() {
         let data = b"\x80\x03B\xff\xff\xff\xffabcd";
         assert_eq!(data.len(), 11);
-        let e = Unpickler::new().loads(data).unwrap_err();
+        let e = Unpickler::new().loads::<Value>(data).unwrap_err();
         assert_eq!(
             (e.kind(), e.offset(), e.opcode()),
             (ErrorKind::Truncated, Some(2), Some(Opcode::BinBytes))
         );
         // A stream cannot know its end: past the input limit it is refused up front...
-        let e = Unpickler::new().load(&data[..]).unwrap_err();
+        let e = Unpickler::new().load::<Value>(&data[..]).unwrap_err();
         assert_eq!((e.kind(), e.offset()), (ErrorKind::InputTooLarge, Some(2)));
         // ...and without limits it reads what arrives, then finds the end.
         let e = Unpickler::new()
             .limits(Limits::none())
-            .load(&data[..])
+            .load::<Value>(&data[..])
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Truncated);
         let e = Unpickler::new()
-            .loads(b"\x8d\xff\xff\xff\xff\xff\xff\xff\xffab.")
+            .loads::<Value>(b"\x8d\xff\xff\xff\xff\xff\xff\xff\xffab.")
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Truncated);
     }
@@ -2610,7 +2613,7 @@ mod tests {
         // A frame longer than the rest of the input. (A stream cannot tell
         // until it runs dry; CPython reads the whole frame up front.)
         let e = Unpickler::new()
-            .loads(b"\x80\x04\x95\xff\x00\x00\x00\x00\x00\x00\x00N.")
+            .loads::<Value>(b"\x80\x04\x95\xff\x00\x00\x00\x00\x00\x00\x00N.")
             .unwrap_err();
         assert_eq!(
             (e.kind(), e.offset(), e.opcode()),
@@ -2633,15 +2636,22 @@ mod tests {
         // As CPython, a stream is read to the end of the frame STOP is in.
         let data = b"\x80\x04\x95\x04\x00\x00\x00\x00\x00\x00\x00N.xyK\x01.";
         let mut reader = io::Cursor::new(&data[..]);
-        let first = Unpickler::new().load_buffered(&mut reader).unwrap();
-        let second = Unpickler::new().load_buffered(&mut reader).unwrap();
+        let first = Unpickler::new()
+            .load_buffered::<Value>(&mut reader)
+            .unwrap();
+        let second = Unpickler::new()
+            .load_buffered::<Value>(&mut reader)
+            .unwrap();
         assert_eq!(format!("{first:?} {second:?}"), "None 1");
     }
 
     // -- Limits ---------------------------------------------------------------
 
     fn limited(limits: Limits, data: &[u8]) -> Error {
-        Unpickler::new().limits(limits).loads(data).unwrap_err()
+        Unpickler::new()
+            .limits(limits)
+            .loads::<Value>(data)
+            .unwrap_err()
     }
 
     #[test]
@@ -2688,8 +2698,14 @@ mod tests {
         );
         // Borrowed strs cost nothing; copied ones count.
         let data = b"X\x05\x00\x00\x00abcde.";
-        assert!(Unpickler::new().limits(alloc.clone()).loads(data).is_ok());
-        let e = Unpickler::new().limits(alloc).load(&data[..]).unwrap_err();
+        assert!(Unpickler::new()
+            .limits(alloc.clone())
+            .loads::<Value>(data)
+            .is_ok());
+        let e = Unpickler::new()
+            .limits(alloc)
+            .load::<Value>(&data[..])
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::AllocLimit);
 
         let input = Limits {
@@ -2702,7 +2718,7 @@ mod tests {
         );
         let e = Unpickler::new()
             .limits(input)
-            .load(&b"NNNNNNNN."[..])
+            .load::<Value>(&b"NNNNNNNN."[..])
             .unwrap_err();
         assert_eq!((e.kind(), e.offset()), (ErrorKind::InputTooLarge, Some(5)));
     }
@@ -2712,9 +2728,9 @@ mod tests {
     #[test]
     fn streams_copy_what_slices_borrow() {
         let data = b"\x8c\x05hello.";
-        let v = Unpickler::new().load(&data[..]).unwrap();
+        let v = Unpickler::new().load::<Value>(&data[..]).unwrap();
         assert!(matches!(v.get(v.root()), Object::Str(Cow::Owned(s)) if s == "hello"));
-        let v = Unpickler::new().loads(data).unwrap();
+        let v = Unpickler::new().loads::<Value>(data).unwrap();
         assert!(matches!(
             v.get(v.root()),
             Object::Str(Cow::Borrowed("hello"))
@@ -2726,8 +2742,12 @@ mod tests {
         // pickle.dumps([1], protocol=1) + pickle.dumps({1: 2}, protocol=1) + b'tail'
         let data = b"]q\x00K\x01a.}q\x00K\x01K\x02s.tail";
         let mut reader = io::BufReader::with_capacity(3, &data[..]);
-        let first = Unpickler::new().load_buffered(&mut reader).unwrap();
-        let second = Unpickler::new().load_buffered(&mut reader).unwrap();
+        let first = Unpickler::new()
+            .load_buffered::<Value>(&mut reader)
+            .unwrap();
+        let second = Unpickler::new()
+            .load_buffered::<Value>(&mut reader)
+            .unwrap();
         assert_eq!(format!("{first:?} {second:?}"), "[1] {1: 2}");
         let mut rest = Vec::new();
         io::Read::read_to_end(&mut reader, &mut rest).unwrap();

@@ -5,11 +5,12 @@ use std::fmt;
 use num_bigint::BigInt;
 
 use super::{Global, Id, Instance, Object, Value};
+use crate::de::ReadId;
 
 /// One object of a [`Value`], with the graph at hand so its items can be followed.
 ///
 /// ```
-/// let v = pickle_core::loads(b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94]\x94(K\x01K\x02es.")?;
+/// let v: pickle_core::Value = pickle_core::loads(b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94]\x94(K\x01K\x02es.")?;
 /// let a = v.root_node().get("a").unwrap();
 /// let ints: Vec<i64> = a.items().unwrap().map(|n| n.as_i64().unwrap()).collect();
 /// assert_eq!(ints, [1, 2]);
@@ -19,11 +20,31 @@ use super::{Global, Id, Instance, Object, Value};
 pub struct Node<'v, 'de> {
     value: &'v Value<'de>,
     id: Id,
+    /// The typed read this node is part of, if any: see [`Node::extract`].
+    /// An id, not a reference, so that nodes stay `Send` and `Sync`.
+    ctx: Option<ReadId>,
 }
 
 impl<'v, 'de> Node<'v, 'de> {
     pub(super) fn new(value: &'v Value<'de>, id: Id) -> Self {
-        Node { value, id }
+        Node {
+            value,
+            id,
+            ctx: None,
+        }
+    }
+
+    /// This node as part of the typed read `read`.
+    pub(crate) fn in_read(self, read: ReadId) -> Node<'v, 'de> {
+        Node {
+            ctx: Some(read),
+            ..self
+        }
+    }
+
+    /// The typed read this node is part of, if any.
+    pub(crate) fn read(&self) -> Option<ReadId> {
+        self.ctx
     }
 
     /// This object's `Id`: two nodes with the same `Id` are the same Python object.
@@ -41,8 +62,13 @@ impl<'v, 'de> Node<'v, 'de> {
         self.value.get(self.id)
     }
 
-    fn at(&self, id: Id) -> Node<'v, 'de> {
-        Node::new(self.value, id)
+    /// Another object of the same graph, in the same typed read.
+    pub(crate) fn at(&self, id: Id) -> Node<'v, 'de> {
+        Node {
+            value: self.value,
+            id,
+            ctx: self.ctx,
+        }
     }
 
     /// Whether this is `None`.
@@ -119,10 +145,10 @@ impl<'v, 'de> Node<'v, 'de> {
 
     /// The items of a list, tuple, set or frozenset.
     pub fn items(&self) -> Option<impl ExactSizeIterator<Item = Node<'v, 'de>> + 'v> {
-        let value = self.value;
+        let this = *self;
         match self.object() {
             Object::List(v) | Object::Tuple(v) | Object::Set(v) | Object::FrozenSet(v) => {
-                Some(v.iter().map(move |&id| Node::new(value, id)))
+                Some(v.iter().map(move |&id| this.at(id)))
             }
             _ => None,
         }
@@ -132,13 +158,9 @@ impl<'v, 'de> Node<'v, 'de> {
     pub fn pairs(
         &self,
     ) -> Option<impl ExactSizeIterator<Item = (Node<'v, 'de>, Node<'v, 'de>)> + 'v> {
-        let value = self.value;
+        let this = *self;
         match self.object() {
-            Object::Dict(pairs) => Some(
-                pairs
-                    .iter()
-                    .map(move |&(k, v)| (Node::new(value, k), Node::new(value, v))),
-            ),
+            Object::Dict(pairs) => Some(pairs.iter().map(move |&(k, v)| (this.at(k), this.at(v)))),
             _ => None,
         }
     }

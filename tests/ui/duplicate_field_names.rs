@@ -1,0 +1,10 @@
+use pickle::Pickle;
+
+#[derive(Pickle)]
+struct Point {
+    x: i64,
+    #[pickle(rename = "x")]
+    y: i64,
+}
+
+fn main() {}

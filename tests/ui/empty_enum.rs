@@ -1,0 +1,6 @@
+use pickle::Pickle;
+
+#[derive(Pickle)]
+enum Never {}
+
+fn main() {}
