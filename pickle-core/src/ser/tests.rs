@@ -1121,3 +1121,53 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
         .join()
         .unwrap();
 }
+
+/// `class L(list): pass` and `class D(dict): pass` in module `geometry`.
+struct ListSub(Vec<i64>);
+struct DictSub(Vec<(&'static str, i64)>);
+
+impl ToPickle for ListSub {
+    fn to_pickle<W: io::Write>(&self, w: &mut Writer<'_, W>) -> Result<()> {
+        w.write_newobj("geometry", "L", 0, |_, _| Ok(()))?;
+        w.write_list_items(self.0.len(), |w, i| w.write_int(self.0[i]))
+    }
+}
+
+impl ToPickle for DictSub {
+    fn to_pickle<W: io::Write>(&self, w: &mut Writer<'_, W>) -> Result<()> {
+        w.write_newobj("geometry", "D", 0, |_, _| Ok(()))?;
+        w.write_dict_items(self.0.len(), |w, i| {
+            w.write_str(self.0[i].0)?;
+            w.write_int(self.0[i].1)
+        })
+    }
+}
+
+#[test]
+fn list_and_dict_items_of_a_reduce_value_match_cpython() {
+    // pickle.dumps(geometry.L([1, 2, 3]), protocol=2)
+    assert_eq!(
+        to_vec(&ListSub(vec![1, 2, 3]), 2).unwrap(),
+        b"\x80\x02cgeometry\nL\nq\x00)\x81q\x01(K\x01K\x02K\x03e."
+    );
+    // pickle.dumps(geometry.L([7]), protocol=4): a lone item is APPEND.
+    assert_eq!(
+        to_vec(&ListSub(vec![7]), 4).unwrap(),
+        b"\x80\x04\x95\x18\x00\x00\x00\x00\x00\x00\x00\x8c\x08geometry\x94\x8c\x01L\x94\x93\x94)\x81\x94K\x07a."
+    );
+    // d = geometry.D(); d['a'] = 1; d['b'] = 2; pickle.dumps(d, protocol=4)
+    assert_eq!(
+        to_vec(&DictSub(vec![("a", 1), ("b", 2)]), 4).unwrap(),
+        &b"\x80\x04\x95#\x00\x00\x00\x00\x00\x00\x00\x8c\x08geometry\x94\x8c\x01D\x94\x93\x94)\x81\x94(\x8c\x01a\x94K\x01\x8c\x01b\x94K\x02u."[..]
+    );
+}
+
+#[test]
+fn reduce_list_items_batch_as_cpython_past_1000() {
+    // pickle.dumps(geometry.L(range(1000)), protocol=2)[-12:]: one full batch, no empty one.
+    let full = to_vec(&ListSub((0..1000).collect()), 2).unwrap();
+    assert!(full.ends_with(b"\x03M\xe5\x03M\xe6\x03M\xe7\x03e."));
+    // pickle.dumps(geometry.L(range(1001)), protocol=2)[-12:]: the leftover is a lone APPEND.
+    let over = to_vec(&ListSub((0..1001).collect()), 2).unwrap();
+    assert!(over.ends_with(b"M\xe6\x03M\xe7\x03eM\xe8\x03a."));
+}
