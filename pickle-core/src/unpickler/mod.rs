@@ -6,6 +6,7 @@ use std::io;
 use crate::de::FromPickle;
 use crate::error::Result;
 use crate::read::IoRead;
+use crate::registry::Registry;
 use crate::value::{Buffer, Id, Value};
 
 mod memo;
@@ -107,6 +108,7 @@ pub struct Unpickler<'a, 'de> {
     pub(crate) persistent_load: Option<Box<PersistentLoad<'a, 'de>>>,
     pub(crate) buffers: Option<std::vec::IntoIter<Buffer<'de>>>,
     pub(crate) extensions: HashMap<i32, (String, String)>,
+    pub(crate) registry: Option<&'a Registry>,
 }
 
 impl Default for Unpickler<'_, '_> {
@@ -125,6 +127,7 @@ impl<'a, 'de> Unpickler<'a, 'de> {
             persistent_load: None,
             buffers: None,
             extensions: HashMap::new(),
+            registry: None,
         }
     }
 
@@ -176,6 +179,34 @@ impl<'a, 'de> Unpickler<'a, 'de> {
         name: impl Into<String>,
     ) -> Self {
         self.extensions.insert(code, (module.into(), name.into()));
+        self
+    }
+
+    /// Reads the instances of the classes in `registry` as native Rust
+    /// values: each becomes an [`Object::Native`](crate::Object::Native) in
+    /// the loaded graph, which [`Node::downcast_ref`](crate::value::Node::downcast_ref)
+    /// returns; instances of other classes stay opaque. See [`crate::registry`].
+    ///
+    /// The registry is looked up where every global is resolved (the
+    /// unpickler's one door), and the natives are read when the pickle
+    /// ends. It is meant for loads into a [`Value`]: a typed load
+    /// (`loads::<T>` for another `T`) reads natives as the instances they
+    /// were read from, so it gains nothing from one.
+    ///
+    /// ```
+    /// use pickle_core::registry::Registry;
+    /// use pickle_core::{Object, Unpickler, Value};
+    ///
+    /// // An empty registry changes nothing: the instance stays opaque.
+    /// let registry = Registry::new();
+    /// // pickle.dumps(geometry.Point(), protocol=2)
+    /// let data = b"\x80\x02cgeometry\nPoint\nq\x00)\x81q\x01.";
+    /// let v: Value = Unpickler::new().registry(&registry).loads(data)?;
+    /// assert!(matches!(v.get(v.root()), Object::Instance(_)));
+    /// # Ok::<(), pickle_core::Error>(())
+    /// ```
+    pub fn registry(mut self, registry: &'a Registry) -> Self {
+        self.registry = Some(registry);
         self
     }
 

@@ -28,6 +28,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::opcode::{Opcode, HIGHEST_PROTOCOL};
 use crate::pytext::{self, Int, IntOrBool};
 use crate::read::{Read, Reference, SliceRead};
+use crate::registry::{self, Entry, Pending};
 use crate::value::{Buffer, Construct, Id, Instance, Object, Value};
 
 pub(super) fn check_input_size(len: u64, limits: &Limits) -> Result<()> {
@@ -243,6 +244,12 @@ pub(super) struct Vm<'o, 'a, 'de, R> {
     stream_limit: Option<u64>,
     /// For streams, the offset of the last FRAME opcode and the end of its frame.
     stream_frame: Option<(u64, u64)>,
+    /// The opcode being run and its offset, for the natives it creates.
+    current: (u64, Opcode),
+    /// Global nodes of registered classes: step 3 of [`Vm::find_class`].
+    registered: HashMap<Id, Entry>,
+    /// Instances of registered classes, to become natives at STOP.
+    natives: Vec<Pending>,
 }
 
 impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
@@ -266,6 +273,9 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
             marks: Vec::new(),
             proto: 0,
             interned: Interned::new(),
+            current: (0, Opcode::Stop),
+            registered: HashMap::new(),
+            natives: Vec::new(),
         }
     }
 
@@ -294,6 +304,7 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
             if op == Opcode::Frame && self.stream_limit.is_some() {
                 self.stream_frame = Some((start, 0));
             }
+            self.current = (start, op);
             if let Err(e) = self.step(op) {
                 return Err(e.at(start, Some(op)));
             }
@@ -469,10 +480,13 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
         Ok(())
     }
 
-    /// STOP: the result is the top of the stack. Bytes after STOP are never read.
+    /// STOP: the result is the top of the stack. Bytes after STOP are never
+    /// read. Instances of registered classes become natives now, when
+    /// everything has been applied to them.
     fn stop(mut self) -> Result<Value<'de>> {
         let root = self.pop()?;
         self.graph.set_root(root);
+        registry::make_natives(&mut self.graph, self.natives)?;
         Ok(self.graph)
     }
 
@@ -572,7 +586,24 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
                 ),
             ));
         }
-        Ok(self.graph.add(object))
+        let registered = match &object {
+            Object::Instance(i) if !self.registered.is_empty() => {
+                self.registered.get(&i.class).map(|&entry| (i.class, entry))
+            }
+            _ => None,
+        };
+        let id = self.graph.add(object);
+        if let Some((class, entry)) = registered {
+            let (offset, opcode) = self.current;
+            self.natives.push(Pending {
+                id,
+                class,
+                offset,
+                opcode,
+                entry,
+            });
+        }
+        Ok(id)
     }
 
     #[inline]
@@ -1186,8 +1217,19 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
         self.push(id)
     }
 
-    /// The one door for globals, as `Unpickler.find_class`: maps Python 2
-    /// names below protocol 3, then returns the one node for that global.
+    /// The one door for globals, as `Unpickler.find_class`. Every global the
+    /// pickle names (GLOBAL, STACK_GLOBAL, INST, EXT) comes through here:
+    ///
+    /// 1. **compat**: below protocol 3, with `fix_imports`, a Python 2 name
+    ///    is mapped to its Python 3 name;
+    /// 2. **interning** ([`Vm::intern_global`]): one node per global;
+    /// 3. **registry** (also in [`Vm::intern_global`]): a new global whose
+    ///    class is in the unpickler's [`Registry`](crate::registry::Registry)
+    ///    is noted, and its instances become natives at STOP.
+    ///
+    /// `getattr(Outer, 'Inner')` folds to the global `Outer.Inner` at step 2,
+    /// its parent having come through step 1. A safety policy (deny lists)
+    /// goes before step 2, where it sees every global in its Python 3 form.
     fn find_class(&mut self, mut module: Cow<'de, str>, mut name: Cow<'de, str>) -> Result<Id> {
         if self.proto < 3 && self.opts.fix_imports {
             let renamed = crate::compat::from_python2(&module, &name).map(|(m, n)| {
@@ -1208,7 +1250,9 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
         self.intern_global(module, name)
     }
 
-    /// The one node for the global `module.name`, as named (no mapping).
+    /// Steps 2 and 3 of the door ([`Vm::find_class`]) for a name already
+    /// in its Python 3 form: the one node for the global `module.name`, and,
+    /// when that node is new, the registry lookup for it.
     pub(super) fn intern_global(
         &mut self,
         module: Cow<'de, str>,
@@ -1224,8 +1268,15 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
                 }
             }
         }
+        let entry = self
+            .opts
+            .registry
+            .and_then(|registry| registry.lookup(&module, &name));
         let id = self.add(Object::global(module, name))?;
         self.interned.globals.entry(hash).or_default().push(id);
+        if let Some(entry) = entry {
+            self.registered.insert(id, entry);
+        }
         Ok(id)
     }
 

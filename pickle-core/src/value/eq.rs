@@ -13,6 +13,9 @@ impl PartialEq for Value<'_> {
     /// the order written. A NaN equals a NaN, so every graph equals itself.
     /// Sharing is not compared: `[a, a]` equals `[a, copy(a)]`. Cycles compare
     /// equal when they unfold the same way.
+    ///
+    /// A [`Native`](Object::Native) compares as the instance it was read
+    /// from: the graph, not the Rust value, is what equality compares.
     fn eq(&self, other: &Value<'_>) -> bool {
         match (self.try_root(), other.try_root()) {
             (None, None) => true,
@@ -37,7 +40,7 @@ pub fn structurally_equal(x: &Value<'_>, a: Id, y: &Value<'_>, b: Id) -> bool {
         let (Some(oa), Some(ob)) = (x.try_get(a), y.try_get(b)) else {
             return false;
         };
-        if !shallow_equal(oa, ob, &mut pending) {
+        if !shallow_equal(oa.as_pickled(), ob.as_pickled(), &mut pending) {
             return false;
         }
     }

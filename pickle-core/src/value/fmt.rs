@@ -1,7 +1,7 @@
 //! `Debug` for graphs: Python-like text, written without recursion.
 
 use std::collections::HashSet;
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use super::{Construct, Id, Object, Value};
 use crate::pyrepr;
@@ -30,7 +30,8 @@ impl fmt::Debug for Value<'_> {
 ///
 /// A container met again inside itself prints as `[...]`, as Python does.
 /// Opaque instances print as `module.Name(args)` followed by what was
-/// applied to them. Output stops at about 1 MiB with `...`.
+/// applied to them. A native prints as its Rust value's `Debug`. Output
+/// stops at about 1 MiB with `...`.
 pub fn repr(value: &Value<'_>, id: Id) -> String {
     let mut out = String::new();
     let mut open: HashSet<Id> = HashSet::new();
@@ -98,6 +99,9 @@ pub fn repr(value: &Value<'_>, id: Id) -> String {
                 });
                 pyrepr::write_bytes_repr(&mut out, &b.data);
                 out.push(')');
+            }
+            Object::Native(native) => {
+                let _ = write!(out, "{native:?}");
             }
             Object::PersistentId(pid) => {
                 out.push_str("persistent_id(");

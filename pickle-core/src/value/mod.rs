@@ -31,8 +31,11 @@ use num_bigint::BigInt;
 
 mod eq;
 mod fmt;
+mod native;
 mod node;
 
+pub use native::Native;
+pub(crate) use native::{debug_as, DebugFn};
 pub use node::Node;
 
 /// The address of one object in a [`Value`].
@@ -104,6 +107,15 @@ pub enum Object<'de> {
     /// An instance built by calling or instantiating something the graph cannot
     /// turn into a builtin kind: kept inert, with everything needed to write it back.
     Instance(Box<Instance>),
+    /// An instance of a class registered in the unpickler's
+    /// [`Registry`](crate::registry::Registry), with the Rust value read from it.
+    ///
+    /// The instance is kept and stays the source of truth: the pickler
+    /// writes it, equality compares it, and a [`Node`] reads it (so typed
+    /// reads work on a native as on the instance). The Rust value is a typed
+    /// view: [`Node::downcast_ref`], [`Native::downcast_ref`]. `Debug` shows
+    /// the Rust value.
+    Native(Box<Native>),
 }
 
 /// A complex number, `complex(re, im)`.
@@ -206,7 +218,28 @@ impl<'de> Object<'de> {
             Object::Global(_) => "global",
             Object::PersistentId(_) => "persistent id",
             Object::Buffer(_) => "PickleBuffer",
-            Object::Instance(_) => "instance",
+            Object::Instance(_) | Object::Native(_) => "instance",
+        }
+    }
+
+    /// The object as the pickle holds it: for an [`Object::Native`], the
+    /// [`Object::Instance`] it was read from; any other object is itself.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use pickle_core::value::{Construct, Instance, Native, Object, Value};
+    ///
+    /// let mut v = Value::new();
+    /// let class = v.add(Object::global("m", "C"));
+    /// let args = v.add(Object::Tuple(vec![]));
+    /// let native = Object::Native(Box::new(Native::new(Arc::new(1_u8), Instance::new(class, Construct::NewObj, args))));
+    /// assert!(matches!(native.as_pickled(), Object::Instance(i) if i.class == class));
+    /// assert!(matches!(Object::Int(1).as_pickled(), Object::Int(1)));
+    /// ```
+    pub fn as_pickled(&self) -> &Object<'de> {
+        match self {
+            Object::Native(native) => native.original(),
+            other => other,
         }
     }
 
@@ -253,6 +286,7 @@ impl<'de> Object<'de> {
                 readonly: b.readonly,
             })),
             Object::Instance(i) => Object::Instance(i),
+            Object::Native(n) => Object::Native(n),
         }
     }
 
@@ -267,6 +301,7 @@ impl<'de> Object<'de> {
                 f(v)
             }),
             Object::PersistentId(pid) => f(*pid),
+            Object::Native(native) => native.original().for_each_child(f),
             Object::Instance(inst) => {
                 f(inst.class);
                 f(inst.args);

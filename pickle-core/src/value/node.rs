@@ -1,10 +1,11 @@
 //! A borrowed, navigable view of one object in a graph.
 
+use std::any::Any;
 use std::fmt;
 
 use num_bigint::BigInt;
 
-use super::{Global, Id, Instance, Object, Value};
+use super::{Global, Id, Instance, Native, Object, Value};
 use crate::de::ReadId;
 
 /// One object of a [`Value`], with the graph at hand so its items can be followed.
@@ -57,9 +58,59 @@ impl<'v, 'de> Node<'v, 'de> {
         self.value
     }
 
-    /// The object itself.
+    /// The object itself, as the pickle holds it.
+    ///
+    /// For an [`Object::Native`] this is the [`Object::Instance`] it was
+    /// read from (see [`Object::as_pickled`]): a node reads what the pickle
+    /// holds, so every accessor and typed read ([`Node::extract`](Node::extract),
+    /// [`Node::as_instance`]) sees a native as its instance. The native
+    /// itself is `self.graph().get(self.id())`; its Rust value is
+    /// [`Node::downcast_ref`].
     pub fn object(&self) -> &'v Object<'de> {
-        self.value.get(self.id)
+        self.value.get(self.id).as_pickled()
+    }
+
+    /// The native, if this object is an instance of a registered class that
+    /// was read as a Rust value (see [`Registry`](crate::registry::Registry)).
+    pub fn native(&self) -> Option<&'v Native> {
+        match self.value.get(self.id) {
+            Object::Native(native) => Some(native),
+            _ => None,
+        }
+    }
+
+    /// The Rust value read from this object, if it is a native of type `T`.
+    ///
+    /// ```
+    /// use pickle_core::de::{FromPickle, Node};
+    /// use pickle_core::registry::{PickleClass, Registry};
+    /// use pickle_core::{Unpickler, Value};
+    ///
+    /// #[derive(Debug, PartialEq)]
+    /// struct Point { x: i64, y: i64 }
+    ///
+    /// impl PickleClass for Point {
+    ///     const CLASSES: &'static [(&'static str, &'static str)] = &[("geometry", "Point")];
+    /// }
+    ///
+    /// impl<'de> FromPickle<'de> for Point {
+    ///     fn from_pickle(node: Node<'_, 'de>) -> pickle_core::Result<Self> {
+    ///         let obj = node.expect_instance(Point::CLASSES)?;
+    ///         Ok(Point { x: obj.attr("x")?.extract()?, y: obj.attr("y")?.extract()? })
+    ///     }
+    /// }
+    ///
+    /// let mut registry = Registry::new();
+    /// registry.register::<Point>()?;
+    /// // pickle.dumps(p, protocol=2) for geometry.Point with x=1, y=2
+    /// let data = b"\x80\x02cgeometry\nPoint\nq\x00)\x81q\x01}q\x02(X\x01\x00\x00\x00xq\x03K\x01X\x01\x00\x00\x00yq\x04K\x02ub.";
+    /// let v: Value = Unpickler::new().registry(&registry).loads(data)?;
+    /// assert_eq!(v.root_node().downcast_ref::<Point>(), Some(&Point { x: 1, y: 2 }));
+    /// assert_eq!(v.root_node().downcast_ref::<String>(), None);
+    /// # Ok::<(), pickle_core::Error>(())
+    /// ```
+    pub fn downcast_ref<T: Any>(&self) -> Option<&'v T> {
+        self.native()?.downcast_ref()
     }
 
     /// Another object of the same graph, in the same typed read.
@@ -135,7 +186,8 @@ impl<'v, 'de> Node<'v, 'de> {
         }
     }
 
-    /// The opaque instance, if this is one.
+    /// The opaque instance, if this is one: an [`Object::Instance`], or the
+    /// instance an [`Object::Native`] was read from.
     pub fn as_instance(&self) -> Option<&'v Instance> {
         match self.object() {
             Object::Instance(i) => Some(i),
