@@ -102,7 +102,9 @@ struct Inner {
     name = "Point",
     alias = "legacy:Shapes.Point",
     alias = "__main__.Slotted",
-    alias = "__main__.SlottedDict"
+    alias = "__main__.SlottedDict",
+    alias = "__main__.SlotsPoint",
+    alias = "__main__.FrozenPoint"
 )]
 struct AnyPoint {
     x: i64,
@@ -119,6 +121,27 @@ struct StrictPoint {
 #[derive(Pickle, Debug, PartialEq)]
 #[pickle(slots)]
 struct Slotted {
+    x: i64,
+    y: i64,
+}
+
+/// `@dataclass(frozen=True, slots=True) class FrozenPoint: x: int; y: int`
+#[derive(Pickle, Debug, PartialEq)]
+#[pickle(frozen_slots)]
+struct FrozenPoint {
+    x: i64,
+    y: i64,
+}
+
+#[derive(Pickle, Debug, PartialEq)]
+#[pickle(frozen_slots)]
+struct FrozenEmpty {}
+
+/// `@dataclass(slots=True) class SlotsPoint: x: int; y: int`, not frozen:
+/// written as any class with `__slots__`.
+#[derive(Pickle, Debug, PartialEq)]
+#[pickle(slots)]
+struct SlotsPoint {
     x: i64,
     y: i64,
 }
@@ -349,6 +372,28 @@ fn slots_state_is_none_and_slots_dict_and_refused_below_protocol_2() {
 }
 
 #[test]
+fn frozen_slots_dataclass_state_is_the_list_of_field_values_at_every_protocol() {
+    assert_same_bytes_as_cpython("frozen_point", &FrozenPoint { x: 1, y: 2 });
+    // An empty list is a false state: no BUILD at protocols 0-1, `[]` BUILD from 2.
+    assert_same_bytes_as_cpython("frozen_empty", &FrozenEmpty {});
+    assert_reads_cpython("frozen_point", &FrozenPoint { x: 1, y: 2 });
+    assert_reads_cpython("frozen_empty", &FrozenEmpty {});
+    let all = [0, 1, 2, 3, 4, 5];
+    assert_python_sees_case("frozen_point", &FrozenPoint { x: 1, y: 2 }, &all);
+    // A list with another number of values than the struct has fields is an error.
+    let three = b"\x80\x02c__main__\nFrozenPoint\n)\x81]q\x00(K\x01K\x02K\x03eb.";
+    let err = from_slice::<FrozenPoint>(three).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TypeMismatch);
+    assert!(err.to_string().contains("expected 2 (x, y)"), "{err}");
+}
+
+#[test]
+fn slots_dataclass_that_is_not_frozen_is_written_as_slots() {
+    assert_same_bytes_as_cpython("slots_point", &SlotsPoint { x: 1, y: 2 });
+    assert_reads_cpython("slots_point", &SlotsPoint { x: 1, y: 2 });
+}
+
+#[test]
 fn tuple_struct_and_getnewargs_are_written_as_a_namedtuple() {
     assert_same_bytes_as_cpython("pair", &Pair(1, "a".into()));
     assert_same_bytes_as_cpython(
@@ -371,6 +416,23 @@ fn enum_members_are_written_as_enum_and_intenum_members() {
     assert_same_bytes_as_cpython("colors", &[Color::Red, Color::Blue, Color::Green]);
     assert_same_bytes_as_cpython("level_high", &Level::High);
     assert_same_bytes_as_cpython("mode_read_write", &Mode::ReadWrite);
+}
+
+#[test]
+fn an_enum_member_written_twice_is_one_object_fetched_from_the_memo() {
+    assert_same_bytes_as_cpython("green_twice", &[Color::Green, Color::Green]);
+    assert_same_bytes_as_cpython(
+        "modes_repeated",
+        &[Mode::ReadWrite, Mode::Read, Mode::ReadWrite, Mode::Read],
+    );
+    assert_reads_cpython("green_twice", &vec![Color::Green, Color::Green]);
+    // Python loads it as one object twice: `l[0] is l[1]`.
+    for protocol in 0..=5 {
+        let data = to_vec(&[Color::Green, Color::Green], protocol).unwrap();
+        let value: pickle::Value = from_slice(&data).unwrap();
+        let items: Vec<_> = value.root_node().items().unwrap().map(|n| n.id()).collect();
+        assert_eq!(items[0], items[1], "protocol {protocol}");
+    }
 }
 
 #[test]
@@ -467,6 +529,12 @@ fn every_state_form_cpython_writes_loads_into_the_struct() {
         "dict_and_slots_p2",
         "dict_and_slots_p4",
         "dict_and_slots_p5",
+        "dataclass_slots_p2",
+        "dataclass_slots_p4",
+        "frozen_dataclass_slots_p0",
+        "frozen_dataclass_slots_p1",
+        "frozen_dataclass_slots_p2",
+        "frozen_dataclass_slots_p5",
         "inst_p0",
         "obj_p1",
     ];

@@ -64,6 +64,9 @@ pub(crate) enum Shape<'a> {
     Args,
     /// `slots`: NEWOBJ, then `(None, {slots})`, BUILD.
     Slots,
+    /// `frozen_slots`: NEWOBJ, then the list of field values that
+    /// `@dataclass(frozen=True, slots=True)`'s `__getstate__` returns, BUILD.
+    FrozenSlots,
     /// Named and unit structs: NEWOBJ, then the `__dict__`, BUILD (none when it is empty).
     Dict,
 }
@@ -144,6 +147,8 @@ impl Struct<'_> {
             Shape::State(&state.value)
         } else if a.slots.is_some() {
             Shape::Slots
+        } else if a.frozen_slots.is_some() {
+            Shape::FrozenSlots
         } else if a.getnewargs.is_some() || self.style == Style::Tuple {
             Shape::Args
         } else {

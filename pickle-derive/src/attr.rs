@@ -44,6 +44,7 @@ pub(crate) struct Container {
     pub(crate) alias: Vec<Attr<ClassName>>,
     pub(crate) transparent: Option<Attr<()>>,
     pub(crate) slots: Option<Attr<()>>,
+    pub(crate) frozen_slots: Option<Attr<()>>,
     pub(crate) getnewargs: Option<Attr<()>>,
     pub(crate) state: Option<Attr<syn::Path>>,
     pub(crate) str_values: Option<Attr<()>>,
@@ -88,6 +89,7 @@ const CONTAINER: &[&str] = &[
     "alias",
     "transparent",
     "slots",
+    "frozen_slots",
     "getnewargs",
     "state",
     "str_values",
@@ -434,6 +436,7 @@ impl Container {
                 }
                 "transparent" => set(cx, &mut c.transparent, &entry, flag(cx, &entry)),
                 "slots" => set(cx, &mut c.slots, &entry, flag(cx, &entry)),
+                "frozen_slots" => set(cx, &mut c.frozen_slots, &entry, flag(cx, &entry)),
                 "getnewargs" => set(cx, &mut c.getnewargs, &entry, flag(cx, &entry)),
                 "str_values" => set(cx, &mut c.str_values, &entry, flag(cx, &entry)),
                 _ => unknown(cx, place, &entry),

@@ -260,6 +260,23 @@ fn expand_struct(s: &Struct) -> TokenStream {
             };
             (ser, de)
         }
+        Shape::FrozenSlots => {
+            let items: Vec<TokenStream> = written
+                .iter()
+                .map(|f| {
+                    let member = &f.member;
+                    write_field(f, quote!(&self.#member))
+                })
+                .collect();
+            let n = Literal::usize_unsuffixed(items.len());
+            let list = indexed(&items);
+            let ser = quote! {
+                __w.write_newobj(#module, #qualname, 0, |_, _| ::core::result::Result::Ok(()))?;
+                #rt::write_field_list(__w, #n, #list)
+            };
+            let build = construct(&|i, f| read_attribute(rust, f, i));
+            (ser, read_attributes(s, &names, build))
+        }
         Shape::Dict | Shape::Slots => {
             let entries: Vec<TokenStream> = written
                 .iter()
@@ -300,32 +317,8 @@ fn expand_struct(s: &Struct) -> TokenStream {
                     __w.write_build()
                 },
             };
-            let deny = s
-                .attrs
-                .deny_unknown_fields
-                .as_ref()
-                .map(|_| quote!(#rt::deny_unknown(&__obj, &[#(#names),*])?;));
-            let build = construct(&|_, f| {
-                let name = &f.name;
-                if f.attrs.default.is_some() {
-                    let default = default_fn(f);
-                    let read = read_field(rust, f, quote!(__n));
-                    quote! {
-                        match __obj.attr_opt(#name) {
-                            ::core::option::Option::Some(__n) => #read,
-                            ::core::option::Option::None => #default(),
-                        }
-                    }
-                } else {
-                    read_field(rust, f, quote!(__obj.attr(#name)?))
-                }
-            });
-            let de = quote! {
-                let __obj = __node.expect_instance(#class_const)?;
-                #deny
-                #build
-            };
-            (ser, de)
+            let build = construct(&|i, f| read_attribute(rust, f, i));
+            (ser, read_attributes(s, &names, build))
         }
     };
 
@@ -338,7 +331,44 @@ fn expand_struct(s: &Struct) -> TokenStream {
     quote!(#ser #de #class)
 }
 
-/// A C-like enum: the members of a Python `enum.Enum`, `REDUCE(cls, (value,))`.
+/// Reads field `i` of a struct whose fields are attributes: from
+/// `__fields`, a `Fields` over the instance.
+fn read_attribute(rust: &str, f: &Field, i: usize) -> TokenStream {
+    let i = Literal::usize_unsuffixed(i);
+    if f.attrs.default.is_some() {
+        let default = default_fn(f);
+        let read = read_field(rust, f, quote!(__n));
+        quote! {
+            match __fields.get(#i) {
+                ::core::option::Option::Some(__n) => #read,
+                ::core::option::Option::None => #default(),
+            }
+        }
+    } else {
+        read_field(rust, f, quote!(__fields.require(#i)?))
+    }
+}
+
+/// Reads a struct whose fields are attributes, by name from the `__dict__`
+/// and slots, or by position from a frozen slots dataclass's list.
+fn read_attributes(s: &Struct, names: &[&str], build: TokenStream) -> TokenStream {
+    let rt = runtime();
+    let deny = s
+        .attrs
+        .deny_unknown_fields
+        .as_ref()
+        .map(|_| quote!(__fields.deny_unknown()?;));
+    quote! {
+        let __obj = __node.expect_instance(<Self as #rt::PickleClass>::CLASSES)?;
+        let __fields = #rt::Fields::new(__obj, &[#(#names),*])?;
+        #deny
+        #build
+    }
+}
+
+/// A C-like enum: the members of a Python `enum.Enum`, `REDUCE(cls, (value,))`,
+/// each written once per pickle and fetched from the memo after that, as
+/// CPython writes a member (a singleton) it has seen.
 fn expand_members(e: &Enum) -> TokenStream {
     let rt = runtime();
     let impls = Impls {
@@ -379,7 +409,11 @@ fn expand_members(e: &Enum) -> TokenStream {
                 )
             }
         };
-        writes.push(quote!(Self::#ident => #write));
+        // The memo key: variant values are distinct (valid.rs), so one variant is one member.
+        let name = ident.unraw().to_string();
+        writes.push(
+            quote!(Self::#ident => __w.write_member(#module, #qualname, #name, |__w| #write)),
+        );
         reads.push(quote!(#read => ::core::result::Result::Ok(Self::#ident)));
     }
     let as_value = if str_values {
@@ -388,9 +422,9 @@ fn expand_members(e: &Enum) -> TokenStream {
         quote!(as_i64)
     };
     let ser = quote! {
-        __w.write_reduce(#module, #qualname, 1, |__w, _| match self {
+        match self {
             #(#writes,)*
-        })
+        }
     };
     let de = quote! {
         let __classes = <Self as #rt::PickleClass>::CLASSES;

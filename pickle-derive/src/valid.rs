@@ -34,6 +34,10 @@ fn check_struct(cx: &Ctxt, s: &Struct) {
         ("state", a.state.as_ref().map(ToTokens::to_token_stream)),
         ("slots", a.slots.as_ref().map(ToTokens::to_token_stream)),
         (
+            "frozen_slots",
+            a.frozen_slots.as_ref().map(ToTokens::to_token_stream),
+        ),
+        (
             "getnewargs",
             a.getnewargs.as_ref().map(ToTokens::to_token_stream),
         ),
@@ -119,6 +123,14 @@ fn check_struct(cx: &Ctxt, s: &Struct) {
                 );
             }
         }
+        Shape::FrozenSlots => {
+            if s.style != Style::Named {
+                cx.error(
+                    a.frozen_slots.as_ref().unwrap(),
+                    "`frozen_slots` needs a struct with named fields: each field is a dataclass field",
+                );
+            }
+        }
         Shape::Args => {
             let why = if a.getnewargs.is_some() {
                 "with `getnewargs`: the fields are constructor arguments, not attributes"
@@ -161,7 +173,7 @@ fn check_struct(cx: &Ctxt, s: &Struct) {
             check_field(cx, f);
         }
     }
-    if matches!(s.shape(), Shape::Dict | Shape::Slots) {
+    if matches!(s.shape(), Shape::Dict | Shape::Slots | Shape::FrozenSlots) {
         let mut seen: HashMap<&str, ()> = HashMap::new();
         for f in s.written() {
             if seen.insert(&f.name, ()).is_some() {
@@ -231,6 +243,10 @@ fn check_enum(cx: &Ctxt, e: &Enum) {
             a.transparent.as_ref().map(ToTokens::to_token_stream),
         ),
         ("slots", a.slots.as_ref().map(ToTokens::to_token_stream)),
+        (
+            "frozen_slots",
+            a.frozen_slots.as_ref().map(ToTokens::to_token_stream),
+        ),
         (
             "getnewargs",
             a.getnewargs.as_ref().map(ToTokens::to_token_stream),

@@ -18,6 +18,7 @@ Every value in a case is a distinct object, as the Rust side writes it: a
 case never holds one str or tuple twice, so the memo is the same on both sides.
 """
 import collections
+import dataclasses
 import enum
 import json
 import pickle
@@ -100,6 +101,25 @@ class Slotted:
 
 class SlottedDict:
     __slots__ = ("x", "__dict__")
+
+
+# Frozen with slots: `__getstate__` returns the field values as a list.
+@dataclasses.dataclass(frozen=True, slots=True)
+class FrozenPoint:
+    x: int
+    y: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FrozenEmpty:
+    pass
+
+
+# Slots but not frozen: the `(None, {slots})` state of any class with __slots__.
+@dataclasses.dataclass(slots=True)
+class SlotsPoint:
+    x: int
+    y: int
 
 
 class Temperature:
@@ -189,10 +209,16 @@ CASES = {
     "inner": lambda: new(Inner, r=1),
     "old_point": lambda: new(OldPoint, x=1, y=2),
     "slotted": lambda: new(Slotted, x=1, y=2),
+    "frozen_point": lambda: FrozenPoint(1, 2),
+    "frozen_empty": lambda: FrozenEmpty(),
+    "slots_point": lambda: SlotsPoint(1, 2),
     "pair": lambda: Pair(1, "a"),
     "temperature": lambda: new(Temperature, celsius=21.5),
     "color_green": lambda: Color.GREEN,
     "colors": lambda: [Color.RED, Color.BLUE, Color.GREEN],
+    # A member is a singleton: written once, then fetched from the memo.
+    "green_twice": lambda: [Color.GREEN, Color.GREEN],
+    "modes_repeated": lambda: [Mode.READ_WRITE, Mode.READ, Mode.READ_WRITE, Mode.READ],
     "level_high": lambda: Level.HIGH,
     "mode_read_write": lambda: Mode.READ_WRITE,
     "shapes": lambda: [new(Circle, r=1.0), new(Square, side=2.0), new(Circle, r=3.5)],
@@ -210,6 +236,9 @@ def raw_pickles():
     for p in (2, 4, 5):
         forms["slots_p%d" % p] = pickle.dumps(CASES["slotted"](), p)
         forms["dict_and_slots_p%d" % p] = pickle.dumps(slotted_dict, p)
+        forms["dataclass_slots_p%d" % p] = pickle.dumps(SlotsPoint(1, 2), p)
+    for p in range(6):
+        forms["frozen_dataclass_slots_p%d" % p] = pickle.dumps(FrozenPoint(1, 2), p)
     # Python 2 wrote these; Python 3 still reads them.
     forms["inst_p0"] = b"(i__main__\nPoint\n(dp0\nVx\np1\nI1\nsVy\np2\nI2\nsb."
     forms["obj_p1"] = (

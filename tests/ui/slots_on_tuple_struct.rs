@@ -8,4 +8,8 @@ struct Point(i64, i64);
 #[pickle(slots)]
 struct Marker;
 
+#[derive(Pickle)]
+#[pickle(frozen_slots)]
+struct Frozen(i64, i64);
+
 fn main() {}
