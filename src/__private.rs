@@ -22,25 +22,8 @@ use pickle_core::ErrorKind;
 pub type Class = (&'static str, &'static str);
 
 /// Implemented by derived types that pickle as an instance of a class of
-/// their own, so that an enum holding such types picks its variant by the
-/// class in the pickle instead of by trying each variant.
-pub trait PickleClass {
-    /// The class written first, then every alias accepted on load.
-    const CLASSES: &'static [Class];
-}
-
-// A pointer reads what its pointee reads: `Shape::Circle(Box<Circle>)` still dispatches by class.
-impl<T: PickleClass + ?Sized> PickleClass for Box<T> {
-    const CLASSES: &'static [Class] = T::CLASSES;
-}
-
-impl<T: PickleClass + ?Sized> PickleClass for std::rc::Rc<T> {
-    const CLASSES: &'static [Class] = T::CLASSES;
-}
-
-impl<T: PickleClass + ?Sized> PickleClass for std::sync::Arc<T> {
-    const CLASSES: &'static [Class] = T::CLASSES;
-}
+/// their own; public as [`pickle::registry::PickleClass`](crate::registry::PickleClass).
+pub use pickle_core::registry::PickleClass;
 
 /// Autoref specialization: `(&&Probe::<T>::new()).accepts(class)` is
 /// `Some(..)` when `T: PickleClass` and `None` (only reading tells) otherwise.
@@ -104,6 +87,61 @@ pub fn deny_unknown(obj: &InstanceView<'_, '_>, fields: &[&str]) -> Result<()> {
     match obj.attrs().find(|(name, _)| !fields.contains(name)) {
         Some((name, _)) => Err(Error::unknown_attribute(obj.class_name(), name)),
         None => Ok(()),
+    }
+}
+
+/// The fields of an instance of a struct whose fields are attributes, by
+/// position: by name from the `__dict__` and slots, or, when the state is
+/// the list of field values a frozen slots dataclass writes, by position.
+pub struct Fields<'v, 'de, 'n> {
+    obj: InstanceView<'v, 'de>,
+    names: &'n [&'n str],
+    values: Option<Vec<Node<'v, 'de>>>,
+}
+
+impl<'v, 'de, 'n> Fields<'v, 'de, 'n> {
+    /// The fields `names` of `obj`. A list state must hold one value for each.
+    pub fn new(obj: InstanceView<'v, 'de>, names: &'n [&'n str]) -> Result<Self> {
+        let values = match obj.state_items() {
+            None => None,
+            Some(items) if items.len() == names.len() => Some(items.collect()),
+            Some(items) => {
+                return Err(Error::new(
+                    ErrorKind::TypeMismatch,
+                    format!(
+                        "{} state is a list of {} field values, expected {} ({})",
+                        obj.class_name(),
+                        items.len(),
+                        names.len(),
+                        names.join(", ")
+                    ),
+                ))
+            }
+        };
+        Ok(Fields { obj, names, values })
+    }
+
+    /// Field `i`, or `None` if the state does not set it.
+    pub fn get(&self, i: usize) -> Option<Node<'v, 'de>> {
+        match &self.values {
+            Some(values) => values.get(i).copied(),
+            None => self.obj.attr_opt(self.names[i]),
+        }
+    }
+
+    /// Field `i`, or an error naming the class and the attribute.
+    pub fn require(&self, i: usize) -> Result<Node<'v, 'de>> {
+        self.get(i)
+            .ok_or_else(|| Error::missing_attribute(self.obj.class_name(), self.names[i]))
+    }
+
+    /// `deny_unknown_fields`: fails on the first attribute not among the
+    /// fields. A list state has no names, and its length was checked.
+    pub fn deny_unknown(&self) -> Result<()> {
+        match self.values {
+            Some(_) => Ok(()),
+            None => deny_unknown(&self.obj, self.names),
+        }
     }
 }
 
@@ -218,6 +256,21 @@ pub fn write_args<'p, W: io::Write>(
     })
 }
 
+/// The state of a `@dataclass(frozen=True, slots=True)`: the list of its
+/// `len` field values, then BUILD. At protocols 0–1 `copyreg._reduce_ex`
+/// drops a false state, so an empty list is not written there.
+pub fn write_field_list<'p, W: io::Write>(
+    w: &mut Writer<'p, W>,
+    len: usize,
+    item: impl FnMut(&mut Writer<'p, W>, usize) -> Result<()>,
+) -> Result<()> {
+    if len == 0 && w.protocol() < 2 {
+        return Ok(());
+    }
+    w.write_list(len, item)?;
+    w.write_build()
+}
+
 /// CPython refuses to pickle an instance of a class with `__slots__` (and
 /// no `__getstate__`) below protocol 2.
 pub fn require_slots_protocol<W: io::Write>(w: &Writer<'_, W>, qualname: &str) -> Result<()> {
@@ -234,23 +287,8 @@ pub fn require_slots_protocol<W: io::Write>(w: &Writer<'_, W>, qualname: &str) -
     }
 }
 
-/// `#[pickle(bytes)]`: a byte sequence as a Python `bytes` object.
+/// `#[pickle(bytes)]`: a byte sequence as a Python `bytes` object, through
+/// the public `with`-module [`pickle_core::types::bytes`].
 pub mod bytes {
-    use super::{Node, Result, Writer};
-
-    /// Writes `value` as bytes.
-    pub fn to_pickle<T: AsRef<[u8]> + ?Sized, W: std::io::Write>(
-        value: &T,
-        w: &mut Writer<'_, W>,
-    ) -> Result<()> {
-        w.write_bytes(value.as_ref())
-    }
-
-    /// Reads bytes, a bytearray or a buffer.
-    pub fn from_pickle<T: for<'a> From<&'a [u8]>>(node: Node<'_, '_>) -> Result<T> {
-        match node.as_bytes() {
-            Some(b) => Ok(T::from(b)),
-            None => Err(node.type_error("bytes")),
-        }
-    }
+    pub use pickle_core::types::bytes::{from_pickle, to_pickle};
 }

@@ -11,6 +11,37 @@
 //! assert_eq!(pickle::Pickler::new().protocol(4).dumps(&value)?, data);
 //! # Ok::<(), pickle::Error>(())
 //! ```
+//!
+//! # Registry
+//!
+//! A dynamic load keeps every instance of a Python class inert. Register
+//! Rust types for classes in a [`Registry`] and give it to the
+//! [`Unpickler`]: each instance of a registered class becomes a native Rust
+//! value inside the graph ([`Object::Native`]), which you downcast with
+//! [`Node::downcast_ref`](value::Node::downcast_ref); an instance of any
+//! other class stays opaque. The registry is consulted where the unpickler
+//! resolves every global, and the graph still writes back exactly what was
+//! read. See [`registry`].
+//!
+//! ```
+//! use pickle::{Pickle, Registry, Unpickler, Value};
+//!
+//! #[derive(Pickle, Debug, PartialEq)]
+//! struct Point { x: i64, y: i64 }
+//!
+//! let mut registry = Registry::new();
+//! registry.register::<Point>()?;
+//!
+//! // class Point: pass; class Unknown: pass
+//! // pickle.dumps([Point(x=1, y=2), Unknown()], protocol=2)
+//! let data = b"\x80\x02]q\x00(c__main__\nPoint\nq\x01)\x81q\x02}q\x03(X\x01\x00\x00\x00xq\x04K\x01X\x01\x00\x00\x00yq\x05K\x02ubc__main__\nUnknown\nq\x06)\x81q\x07e.";
+//! let value: Value = Unpickler::new().registry(&registry).loads(data)?;
+//! let point = value.root_node().item(0).unwrap();
+//! assert_eq!(point.downcast_ref::<Point>(), Some(&Point { x: 1, y: 2 }));
+//! assert!(value.root_node().item(1).unwrap().native().is_none());
+//! assert_eq!(pickle::Pickler::new().protocol(2).dumps(&value)?, data);
+//! # Ok::<(), pickle::Error>(())
+//! ```
 
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
@@ -52,7 +83,8 @@ pub mod __private;
 ///
 /// Loading accepts every form CPython writes for such an instance: `NEWOBJ`
 /// or `copyreg._reconstructor`, `INST` and `OBJ`, with the state as a dict,
-/// as `(dict, slots)` or `(None, slots)`, or as a `dataclass(slots=True)` list.
+/// as `(dict, slots)` or `(None, slots)`, or as the list of field values, in
+/// declaration order, that a `@dataclass(frozen=True, slots=True)` writes.
 /// Attributes the struct does not name are ignored unless
 /// [`deny_unknown_fields`](#deny_unknown_fields) is set.
 ///
@@ -287,6 +319,31 @@ pub mod __private;
 /// let bytes = pickle::ser::to_vec(&Slotted { x: 1, y: 2 }, 2)?;
 /// assert_eq!(bytes, b"\x80\x02c__main__\nSlotted\nq\x00)\x81q\x01N}q\x02(X\x01\x00\x00\x00xq\x03K\x01X\x01\x00\x00\x00yq\x04K\x02u\x86q\x05b.");
 /// assert!(pickle::ser::to_vec(&Slotted { x: 1, y: 2 }, 1).is_err());
+/// # Ok::<(), pickle::Error>(())
+/// ```
+///
+/// A `@dataclass(slots=True)` is such a class: since Python 3.11 it has no
+/// `__getstate__` of its own and pickles as `slots` does.
+///
+/// ## `frozen_slots`
+///
+/// `#[pickle(frozen_slots)]`: the class is a `@dataclass(frozen=True,
+/// slots=True)`, whose `__getstate__` returns its field values as a list, in
+/// declaration order. The state is that list at every protocol (for no
+/// fields, `[]` from protocol 2 and no state below, as CPython writes it).
+///
+/// ```
+/// # use pickle::Pickle;
+/// // @dataclass(frozen=True, slots=True)
+/// // class Frozen: x: int; y: int
+/// #[derive(Pickle, Debug, PartialEq)]
+/// #[pickle(frozen_slots)]
+/// struct Frozen { x: i64, y: i64 }
+///
+/// // pickle.dumps(Frozen(1, 2), protocol=2)
+/// let bytes = pickle::ser::to_vec(&Frozen { x: 1, y: 2 }, 2)?;
+/// assert_eq!(bytes, b"\x80\x02c__main__\nFrozen\nq\x00)\x81q\x01]q\x02(K\x01K\x02eb.");
+/// assert_eq!(pickle::de::from_slice::<Frozen>(&bytes)?, Frozen { x: 1, y: 2 });
 /// # Ok::<(), pickle::Error>(())
 /// ```
 ///

@@ -40,6 +40,9 @@ pub enum ErrorKind {
     OutOfBandBuffer,
     /// An EXT opcode named an extension code that is not registered.
     UnknownExtension,
+    /// [`Registry::register`](crate::registry::Registry::register) was given
+    /// a class that another Rust type is already registered for.
+    DuplicateClass,
     /// SETITEMS had an odd number of items, DICT had an odd number, and the like.
     OddItems,
     /// A dict or set key is not hashable (a list, dict, set or bytearray).
@@ -228,6 +231,19 @@ impl Error {
             }
         }
         Some(out)
+    }
+
+    /// Says that the error happened reading an instance of the registered
+    /// class `class` (`module.qualname`) as the Rust type `rust`: the path
+    /// moves into the message, after the class.
+    pub(crate) fn in_native(mut self, class: &str, rust: &str) -> Error {
+        let message = &self.inner.message;
+        self.inner.message = match self.path() {
+            Some(path) => format!("{class} instance, registered as {rust}: {path}: {message}"),
+            None => format!("{class} instance, registered as {rust}: {message}"),
+        };
+        self.inner.path.clear();
+        self
     }
 
     pub(crate) fn io(err: io::Error) -> Error {

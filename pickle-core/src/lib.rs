@@ -27,12 +27,16 @@ pub mod de;
 mod depth;
 pub mod dis;
 mod error;
+#[cfg(feature = "numpy")]
+pub mod numpy;
 pub mod opcode;
 pub mod pickler;
 pub mod pyrepr;
 pub(crate) mod pytext;
 mod read;
+pub mod registry;
 pub mod ser;
+pub mod types;
 pub mod unpickler;
 pub mod value;
 
@@ -41,6 +45,7 @@ use std::io;
 pub use error::{Error, ErrorKind, Result};
 pub use opcode::{Opcode, DEFAULT_PROTOCOL, HIGHEST_PROTOCOL};
 pub use pickler::Pickler;
+pub use registry::Registry;
 pub use unpickler::{Limits, StringEncoding, Unpickler};
 pub use value::{Id, Object, Value};
 

@@ -16,7 +16,7 @@ use num_traits::{FromPrimitive, ToPrimitive};
 
 use super::{FromPickle, Node};
 use crate::error::{Error, ErrorKind, Result};
-use crate::value::{Id, Object, Value};
+use crate::value::{Id, Instance, Object, Value};
 
 impl<'de> FromPickle<'de> for bool {
     fn from_pickle(node: Node<'_, 'de>) -> Result<Self> {
@@ -203,15 +203,22 @@ impl<'de, T: FromPickle<'de>> FromPickle<'de> for Option<T> {
 ///
 /// A plain loop: deep reads recurse through here, and iterator adapters
 /// cost stack frames in debug builds.
-fn seq<'de, T: FromPickle<'de>, C: Extend<T> + Default>(node: Node<'_, 'de>) -> Result<C> {
+pub(crate) fn seq<'de, T: FromPickle<'de>, C: Extend<T> + Default>(
+    node: Node<'_, 'de>,
+) -> Result<C> {
     match node.object() {
         Object::List(ids) | Object::Tuple(ids) => items_of(node, ids),
-        _ => Err(node.type_error("list")),
+        _ => match crate::types::collections::deque_items(node) {
+            Some(items) => crate::types::collections::read_items(items),
+            None => Err(node.type_error("list")),
+        },
     }
 }
 
 /// The items of a set (or a frozenset), each read as a `T`.
-fn set<'de, T: FromPickle<'de>, C: Extend<T> + Default>(node: Node<'_, 'de>) -> Result<C> {
+pub(crate) fn set<'de, T: FromPickle<'de>, C: Extend<T> + Default>(
+    node: Node<'_, 'de>,
+) -> Result<C> {
     match node.object() {
         Object::Set(ids) | Object::FrozenSet(ids) => items_of(node, ids),
         _ => Err(node.type_error("set")),
@@ -234,11 +241,14 @@ fn items_of<'de, T: FromPickle<'de>, C: Extend<T> + Default>(
 }
 
 /// The pairs of a dict, each read as `(K, V)`.
-fn map<'de, K: FromPickle<'de>, V: FromPickle<'de>, C: Extend<(K, V)> + Default>(
+pub(crate) fn map<'de, K: FromPickle<'de>, V: FromPickle<'de>, C: Extend<(K, V)> + Default>(
     node: Node<'_, 'de>,
 ) -> Result<C> {
     let Object::Dict(pairs) = node.object() else {
-        return Err(node.type_error("dict"));
+        return match crate::types::collections::dict_like(node) {
+            Some(pairs) => crate::types::collections::read_pairs(pairs),
+            None => Err(node.type_error("dict")),
+        };
     };
     let mut out = C::default();
     let ctx = node.context();
@@ -256,14 +266,14 @@ fn map<'de, K: FromPickle<'de>, V: FromPickle<'de>, C: Extend<(K, V)> + Default>
 }
 
 impl<'de, T: FromPickle<'de>> FromPickle<'de> for Vec<T> {
-    /// A list, or a tuple.
+    /// A list, a tuple, or a `collections.deque`.
     fn from_pickle(node: Node<'_, 'de>) -> Result<Self> {
         seq(node)
     }
 }
 
 impl<'de, T: FromPickle<'de>> FromPickle<'de> for VecDeque<T> {
-    /// A list, or a tuple.
+    /// A list, a tuple, or a `collections.deque`.
     fn from_pickle(node: Node<'_, 'de>) -> Result<Self> {
         seq(node)
     }
@@ -312,14 +322,16 @@ where
     V: FromPickle<'de>,
     S: BuildHasher + Default,
 {
-    /// A dict. A key set twice (only a crafted pickle does that) keeps the last value, as in Python.
+    /// A dict, or a `collections.OrderedDict`, `defaultdict` or `Counter`.
+    /// A key set twice (only a crafted pickle does that) keeps the last value, as in Python.
     fn from_pickle(node: Node<'_, 'de>) -> Result<Self> {
         map(node)
     }
 }
 
 impl<'de, K: FromPickle<'de> + Ord, V: FromPickle<'de>> FromPickle<'de> for BTreeMap<K, V> {
-    /// A dict. A key set twice (only a crafted pickle does that) keeps the last value, as in Python.
+    /// A dict, or a `collections.OrderedDict`, `defaultdict` or `Counter`.
+    /// A key set twice (only a crafted pickle does that) keeps the last value, as in Python.
     fn from_pickle(node: Node<'_, 'de>) -> Result<Self> {
         map(node)
     }
@@ -445,17 +457,8 @@ fn remap(object: &mut Object<'_>, f: impl Fn(Id) -> Id) {
             *v = f(*v);
         }),
         Object::PersistentId(pid) => *pid = f(*pid),
-        Object::Instance(inst) => {
-            inst.class = f(inst.class);
-            inst.args = f(inst.args);
-            inst.kwargs = inst.kwargs.map(&f);
-            inst.state = inst.state.map(&f);
-            inst.list_items.iter_mut().for_each(|id| *id = f(*id));
-            inst.dict_items.iter_mut().for_each(|(k, v)| {
-                *k = f(*k);
-                *v = f(*v);
-            });
-        }
+        Object::Native(native) => remap_instance(native.instance_mut(), f),
+        Object::Instance(inst) => remap_instance(inst, f),
         Object::None
         | Object::Bool(_)
         | Object::Int(_)
@@ -468,4 +471,16 @@ fn remap(object: &mut Object<'_>, f: impl Fn(Id) -> Id) {
         | Object::Global(_)
         | Object::Buffer(_) => {}
     }
+}
+
+fn remap_instance(inst: &mut Instance, f: impl Fn(Id) -> Id) {
+    inst.class = f(inst.class);
+    inst.args = f(inst.args);
+    inst.kwargs = inst.kwargs.map(&f);
+    inst.state = inst.state.map(&f);
+    inst.list_items.iter_mut().for_each(|id| *id = f(*id));
+    inst.dict_items.iter_mut().for_each(|(k, v)| {
+        *k = f(*k);
+        *v = f(*v);
+    });
 }

@@ -62,7 +62,7 @@ pub use crate::depth::{MAX_DEPTH, STACK_BUDGET};
 
 pub use crate::value::Node;
 
-mod impls;
+pub(crate) mod impls;
 #[cfg(test)]
 mod tests;
 
@@ -347,7 +347,8 @@ pub(crate) fn describe(node: &Node<'_, '_>) -> String {
 ///
 /// The state of a plain class is its `__dict__`. A class with `__slots__`
 /// has `(None, slots)` or `(dict, slots)`; [`InstanceView::attr`] looks in
-/// both dicts, as `getattr` would.
+/// both dicts, as `getattr` would. A `@dataclass(frozen=True, slots=True)`
+/// has the list of its field values; see [`InstanceView::state_items`].
 #[derive(Clone, Copy)]
 pub struct InstanceView<'v, 'de> {
     node: Node<'v, 'de>,
@@ -397,6 +398,18 @@ impl<'v, 'de> InstanceView<'v, 'de> {
     /// The state BUILD applied, if any: usually the `__dict__`.
     pub fn state(&self) -> Option<Node<'v, 'de>> {
         self.instance.state.map(|id| self.node.at(id))
+    }
+
+    /// The items of the state, when it is a list: the field values, in
+    /// declaration order, that `@dataclass(frozen=True, slots=True)`'s
+    /// `__getstate__` returns. (A dataclass with slots that is not frozen has
+    /// the `(None, slots)` state of any class with `__slots__`.)
+    pub fn state_items(&self) -> Option<impl ExactSizeIterator<Item = Node<'v, 'de>> + 'v> {
+        let state = self.state()?;
+        match state.object() {
+            Object::List(items) => Some(items.iter().map(move |&id| state.at(id))),
+            _ => None,
+        }
     }
 
     /// The dicts the attributes live in: the `__dict__` and the slots dict.

@@ -91,6 +91,11 @@ impl<'p, W: io::Write> Core<'p, W> {
         self.proto
     }
 
+    /// Whether a `buffer_callback` was given, so protocol-5 buffers may go out-of-band.
+    pub(crate) fn has_buffer_callback(&self) -> bool {
+        self.buffer_callback.is_some()
+    }
+
     /// PROTO, which is never framed; frames start after it.
     pub(crate) fn start(&mut self) {
         if self.proto >= 2 {
@@ -751,7 +756,7 @@ impl<'c, 'p, 'v, 'de, W: io::Write> Dumper<'c, 'p, 'v, 'de, W> {
             Item::SetAsList(g, id) => {
                 self.write_empty_list();
                 self.memo_put(Key::Temp)?;
-                let len = Src::Items.len(self.graph(g).get(id));
+                let len = Src::Items.len(self.graph(g).get(id).as_pickled());
                 self.push_list_items(g, id, len);
                 Ok(())
             }
@@ -764,7 +769,7 @@ impl<'c, 'p, 'v, 'de, W: io::Write> Dumper<'c, 'p, 'v, 'de, W> {
                     return Ok(());
                 }
                 let graph = self.graph(g);
-                match graph.get(id) {
+                match graph.get(id).as_pickled() {
                     Object::Tuple(items) => {
                         let items: Vec<Item> = items.iter().map(|&item| node(g, item)).collect();
                         self.save_temp_tuple(items.into_boxed_slice());
@@ -802,7 +807,8 @@ impl<'c, 'p, 'v, 'de, W: io::Write> Dumper<'c, 'p, 'v, 'de, W> {
             return Ok(());
         }
         let graph = self.graph(g);
-        let obj = graph.get(id);
+        // A native is written as the instance it was read from.
+        let obj = graph.get(id).as_pickled();
         let key = Key::Node(g, id);
         // Atoms are never memoized; everything else may already be.
         match obj {
@@ -889,6 +895,8 @@ impl<'c, 'p, 'v, 'de, W: io::Write> Dumper<'c, 'p, 'v, 'de, W> {
             Object::Global(gl) => self.save_global(&gl.module, &gl.name, Some((g, id))),
             Object::Buffer(buffer) => self.save_buffer(buffer, key),
             Object::Instance(inst) => self.save_instance(g, id, inst, &graph),
+            // Unreachable after `as_pickled`, and right if it were reached.
+            Object::Native(native) => self.save_instance(g, id, native.instance(), &graph),
             // Written above.
             Object::None
             | Object::Bool(_)
@@ -918,7 +926,7 @@ impl<'c, 'p, 'v, 'de, W: io::Write> Dumper<'c, 'p, 'v, 'de, W> {
         let graph = self.graph(g);
         // CPython writes str(pid); for builtin kinds other than str that is
         // repr(pid), which is what a node's Debug writes.
-        let text = match graph.get(pid) {
+        let text = match graph.get(pid).as_pickled() {
             Object::Str(s) => s.to_string(),
             other @ (Object::Global(_)
             | Object::Instance(_)
@@ -1214,7 +1222,7 @@ impl<'c, 'p, 'v, 'de, W: io::Write> Dumper<'c, 'p, 'v, 'de, W> {
 
     fn items(&mut self, cursor: Cursor) -> Result<()> {
         let graph = self.graph(cursor.g);
-        let obj = graph.get(cursor.id);
+        let obj = graph.get(cursor.id).as_pickled();
         let len = cursor.src.len(obj);
         let pos = cursor.pos;
         match cursor.mode {
@@ -1526,7 +1534,7 @@ impl<'c, 'p, 'v, 'de, W: io::Write> Dumper<'c, 'p, 'v, 'de, W> {
     /// What is applied to an instance once it exists: its list items, dict items and state.
     fn push_instance_items(&mut self, g: GraphIx, id: Id) {
         let graph = self.graph(g);
-        let Object::Instance(inst) = graph.get(id) else {
+        let Object::Instance(inst) = graph.get(id).as_pickled() else {
             return;
         };
         // Pushed in reverse: list items, dict items, then BUILD.

@@ -363,6 +363,47 @@ impl<'p, W: io::Write> Writer<'p, W> {
         self.write_reduce("builtins", "bytearray", nargs, |w, _| w.write_bytes(v))
     }
 
+    /// A `pickle.PickleBuffer` over `data` (protocol 5 only), as CPython
+    /// writes one: with a [`Pickler::buffer_callback`] that returns `false`,
+    /// NEXT_BUFFER (then READONLY_BUFFER if `readonly`) and the data stays
+    /// out-of-band; otherwise in-band, as BYTEARRAY8 (or bytes if `readonly`).
+    ///
+    /// ```
+    /// use std::io;
+    /// use pickle_core::ser::{ToPickle, Writer};
+    ///
+    /// struct Raw<'a>(&'a [u8]);
+    /// impl ToPickle for Raw<'_> {
+    ///     fn to_pickle<W: io::Write>(&self, w: &mut Writer<'_, W>) -> pickle_core::Result<()> {
+    ///         w.write_buffer(self.0, false)
+    ///     }
+    /// }
+    ///
+    /// // pickle.dumps(pickle.PickleBuffer(bytearray(b'ab')), protocol=5)
+    /// let in_band = pickle_core::Pickler::new().dumps(&Raw(b"ab"))?;
+    /// assert_eq!(in_band, b"\x80\x05\x95\r\x00\x00\x00\x00\x00\x00\x00\x96\x02\x00\x00\x00\x00\x00\x00\x00ab\x94.");
+    /// // ... with buffer_callback=lambda b: False
+    /// let out_of_band = pickle_core::Pickler::new().buffer_callback(|_| false).dumps(&Raw(b"ab"))?;
+    /// assert_eq!(out_of_band, b"\x80\x05\x97.");
+    /// # Ok::<(), pickle_core::Error>(())
+    /// ```
+    pub fn write_buffer(&mut self, data: &[u8], readonly: bool) -> Result<()> {
+        self.begin()?;
+        let buffer = crate::value::Buffer {
+            data: Cow::Borrowed(data),
+            readonly,
+        };
+        let index = self.core.save_object(Object::Buffer(Box::new(buffer)))?;
+        self.done(index)
+    }
+
+    /// Whether the pickler has a [`Pickler::buffer_callback`]: whether
+    /// protocol-5 buffers may be asked to go out-of-band. Types that pickle
+    /// differently then (numpy arrays use `_frombuffer`) ask this.
+    pub fn has_buffer_callback(&self) -> bool {
+        self.core.has_buffer_callback()
+    }
+
     /// A reference to the global `module.qualname` (a class or function), memoized by name.
     ///
     /// Below protocol 3 the names go through `fix_imports` (`builtins` is
