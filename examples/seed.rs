@@ -36,7 +36,7 @@ fn run(args: &[String]) -> pickle::Result<()> {
             let example: Example = pickle::load(std::io::BufReader::new(file))?;
             println!("{}", example.a);
             println!("{:?}", example.b);
-            println!("{}", example.c);
+            println!("{}", numpy_style(&example.c));
         }
         _ => {
             eprintln!("usage: seed write|read FILE");
@@ -44,6 +44,28 @@ fn run(args: &[String]) -> pickle::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A 2-d float array as numpy prints one with `print(c)`, for whole and short
+/// values: `[[3. 4.]]`.
+fn numpy_style(c: &Array2<f64>) -> String {
+    let rows: Vec<String> = c
+        .rows()
+        .into_iter()
+        .map(|row| {
+            let cells: Vec<String> = row
+                .iter()
+                .map(|x| {
+                    let text = format!("{x:?}");
+                    text.strip_suffix('0')
+                        .filter(|t| t.ends_with('.'))
+                        .map_or(text.clone(), str::to_string)
+                })
+                .collect();
+            format!("[{}]", cells.join(" "))
+        })
+        .collect();
+    format!("[{}]", rows.join("\n "))
 }
 
 fn main() -> ExitCode {

@@ -413,22 +413,22 @@ fn custom_state_is_written_as_a_class_with_getstate() {
 #[test]
 fn enum_members_are_written_as_enum_and_intenum_members() {
     assert_same_bytes_as_cpython("color_green", &Color::Green);
-    assert_same_bytes_as_cpython("colors", &[Color::Red, Color::Blue, Color::Green]);
+    assert_same_bytes_as_cpython("colors", &vec![Color::Red, Color::Blue, Color::Green]);
     assert_same_bytes_as_cpython("level_high", &Level::High);
     assert_same_bytes_as_cpython("mode_read_write", &Mode::ReadWrite);
 }
 
 #[test]
 fn an_enum_member_written_twice_is_one_object_fetched_from_the_memo() {
-    assert_same_bytes_as_cpython("green_twice", &[Color::Green, Color::Green]);
+    assert_same_bytes_as_cpython("green_twice", &vec![Color::Green, Color::Green]);
     assert_same_bytes_as_cpython(
         "modes_repeated",
-        &[Mode::ReadWrite, Mode::Read, Mode::ReadWrite, Mode::Read],
+        &vec![Mode::ReadWrite, Mode::Read, Mode::ReadWrite, Mode::Read],
     );
     assert_reads_cpython("green_twice", &vec![Color::Green, Color::Green]);
     // Python loads it as one object twice: `l[0] is l[1]`.
     for protocol in 0..=5 {
-        let data = to_vec(&[Color::Green, Color::Green], protocol).unwrap();
+        let data = to_vec(&vec![Color::Green, Color::Green], protocol).unwrap();
         let value: pickle::Value = from_slice(&data).unwrap();
         let items: Vec<_> = value.root_node().items().unwrap().map(|n| n.id()).collect();
         assert_eq!(items[0], items[1], "protocol {protocol}");

@@ -71,7 +71,7 @@ fn plain_struct_at_protocol_2_is_newobj_then_build() {
 
 #[test]
 fn list_of_structs_at_protocol_4_fetches_attribute_names_from_the_memo() {
-    let points = [Point { x: 1, y: 2 }, Point { x: 3, y: 4 }];
+    let points = vec![Point { x: 1, y: 2 }, Point { x: 3, y: 4 }];
     insta::assert_snapshot!("two_points_p4", dis(&points, 4));
 }
 
@@ -102,7 +102,7 @@ fn enum_members_are_reduce_of_the_class_and_value() {
 
 #[test]
 fn polymorphic_enum_writes_the_values_it_holds() {
-    let shapes = [
+    let shapes = vec![
         Shape::Circle(Circle { r: 1.0 }),
         Shape::Square(Square { side: 2.0 }),
     ];

@@ -320,8 +320,8 @@ fn none_tuples_and_sequences_match_cpython_both_ways() {
     c.both("[1, 2, 3]", vec![1i32, 2, 3]);
     c.both("list(range(1001))", (0..1001).collect::<Vec<i32>>());
     c.both("list(range(2000))", (0..2000).collect::<VecDeque<i32>>());
-    c.both("[1, 2]", [1i32, 2]);
-    c.loads("(1, 2)", [1i32, 2]);
+    c.both("(1, 2)", [1i32, 2]);
+    c.loads("[1, 2]", [1i32, 2]);
     c.loads("(1, 2)", vec![1i32, 2]);
     c.dumps("[[1], []]", vec![vec![1i32], vec![]].as_slice().to_vec());
     c.run();

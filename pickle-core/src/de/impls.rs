@@ -287,13 +287,13 @@ impl<'de, T: FromPickle<'de>> FromPickle<'de> for Box<[T]> {
 }
 
 impl<'de, T: FromPickle<'de>, const N: usize> FromPickle<'de> for [T; N] {
-    /// A list (or a tuple) of exactly `N` items.
+    /// A tuple (or a list) of exactly `N` items.
     fn from_pickle(node: Node<'_, 'de>) -> Result<Self> {
         let items: Vec<T> = seq(node)?;
         let len = items.len();
         items.try_into().map_err(|_| {
             Error::type_mismatch(
-                format!("a list of {N} items"),
+                format!("a tuple of {N} items"),
                 format!("{} of {len} items", node.object().type_name()),
             )
         })

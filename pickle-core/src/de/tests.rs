@@ -195,7 +195,7 @@ fn sequences_load_from_lists_and_tuples() {
     assert_eq!(format!("{:?}", t[1]), "'a'");
     assert_eq!(
         message_of::<([Value; 3], Value, Value)>(MIXED),
-        "[0]: expected a list of 3 items, found tuple of 2 items"
+        "[0]: expected a tuple of 3 items, found tuple of 2 items"
     );
     let (_, boxed, _): (Value, Box<[Value]>, ()) = from_slice(MIXED).unwrap();
     assert_eq!(boxed.len(), 2);

@@ -123,9 +123,10 @@ impl<T: ToPickle> ToPickle for [T] {
 }
 
 impl<T: ToPickle, const N: usize> ToPickle for [T; N] {
-    /// A list.
+    /// A tuple of `N` items: a fixed-size array is Python's fixed-size
+    /// sequence. (A slice or a `Vec` is a list.)
     fn to_pickle<W: io::Write>(&self, w: &mut Writer<'_, W>) -> Result<()> {
-        self.as_slice().to_pickle(w)
+        w.write_tuple(N, |w, i| self[i].to_pickle(w))
     }
 }
 

@@ -666,7 +666,7 @@ impl<'p, W: io::Write> Writer<'p, W> {
     ///
     /// // pickle.dumps([Color.GREEN, Color.GREEN], protocol=2)
     /// assert_eq!(
-    ///     to_vec(&[Color::Green, Color::Green], 2)?,
+    ///     to_vec(&vec![Color::Green, Color::Green], 2)?,
     ///     b"\x80\x02]q\x00(cgeometry\nColor\nq\x01K\x02\x85q\x02Rq\x03h\x03e.",
     /// );
     /// # Ok::<(), pickle_core::Error>(())

@@ -630,7 +630,7 @@ fn atoms_in_a_tuple_match_cpython() {
 fn each_string_is_a_new_str_and_short_ones_are_cpython_singletons() {
     let strs: Vec<String> = ["ab", "ab", "x", "x", "", ""].map(String::from).to_vec();
     check(&strs, &STRS);
-    let strs: [&str; 6] = ["ab", "ab", "x", "x", "", ""];
+    let strs: Vec<&str> = vec!["ab", "ab", "x", "x", "", ""];
     check(&strs, &STRS);
 }
 
@@ -655,7 +655,7 @@ fn empty_containers_and_none_match_cpython() {
 
 #[test]
 fn floats_match_cpython() {
-    check(&[1.5f64, -0.0, 1e100], &FLOATS);
+    check(&vec![1.5f64, -0.0, 1e100], &FLOATS);
     check(&vec![1.5f32, -0.0, 1.0], &[
         // [1.5, -0.0, 1.0]: f32 widens exactly
         b"(lp0\nF1.5\naF-0.0\naF1.0\na.",
@@ -686,7 +686,7 @@ fn plain_class_instance_matches_cpython_at_every_protocol() {
 
 #[test]
 fn instances_in_a_list_write_class_and_attribute_names_once() {
-    let points = [
+    let points = vec![
         Point { x: 1, y: 2 },
         Point { x: 3, y: 4 },
         Point { x: 5, y: 6 },
@@ -701,8 +701,8 @@ fn an_instance_with_no_state_has_no_build() {
 
 #[test]
 fn bytes_and_bytearrays_match_cpython_reductions() {
-    check(&[Bytes(b""), Bytes(b"a"), Bytes(b"ab")], &BYTES);
-    check(&[ByteArray(b"ab"), ByteArray(b"")], &BYTEARRAYS);
+    check(&vec![Bytes(b""), Bytes(b"a"), Bytes(b"ab")], &BYTES);
+    check(&vec![ByteArray(b"ab"), ByteArray(b"")], &BYTEARRAYS);
 }
 
 #[test]
@@ -727,17 +727,17 @@ fn sets_and_frozensets_match_cpython_reductions_and_opcodes() {
 
 #[test]
 fn enum_members_are_singletons_written_once() {
-    check(&[Color::Green, Color::Green, Color::Red], &MEMBERS);
+    check(&vec![Color::Green, Color::Green, Color::Red], &MEMBERS);
 }
 
 #[test]
 fn one_arc_written_twice_is_one_object_and_a_memo_get() {
     let a = Arc::new(vec![1i64, 2]);
     check(&vec![a.clone(), a.clone()], &SHARED_LIST);
-    let a = Rc::new([1u8, 2]);
-    check(&[a.clone(), a], &SHARED_LIST);
+    let a = Rc::new(vec![1u8, 2]);
+    check(&vec![a.clone(), a], &SHARED_LIST);
     // Two equal allocations are two objects.
-    let ours = to_vec(&[Arc::new(vec![1i64, 2]), Arc::new(vec![1, 2])], 2).unwrap();
+    let ours = to_vec(&vec![Arc::new(vec![1i64, 2]), Arc::new(vec![1, 2])], 2).unwrap();
     assert_eq!(
         ours,
         b"\x80\x02]q\x00(]q\x01(K\x01K\x02e]q\x02(K\x01K\x02ee."
@@ -899,7 +899,7 @@ fn frames_are_cut_where_cpython_cuts_them() {
             "protocol {protocol}"
         );
     }
-    let big = ["x".repeat(70000), "y".repeat(10)];
+    let big = vec!["x".repeat(70000), "y".repeat(10)];
     for (protocol, len, head, tail) in BIG_PAYLOAD {
         let ours = to_vec(&big, protocol).unwrap();
         assert_eq!(ours.len(), len, "protocol {protocol}");
@@ -993,7 +993,7 @@ fn every_standard_impl_round_trips_at_every_protocol() {
 #[test]
 fn borrowed_strs_round_trip_from_a_slice() {
     for protocol in 1..=5 {
-        let bytes = to_vec(&["abc", "d"], protocol).unwrap();
+        let bytes = to_vec(&vec!["abc", "d"], protocol).unwrap();
         let back: Vec<&str> = crate::loads(&bytes).unwrap();
         assert_eq!(back, ["abc", "d"]);
     }

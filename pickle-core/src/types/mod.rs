@@ -8,8 +8,8 @@
 //! | `float` | `f64`, `f32` | |
 //! | `str` | `String`, `&str`, `Cow<str>`, `Box<str>`, `char` | |
 //! | `None` | `()`, `Option::None` | |
-//! | `tuple` | tuples up to 12 | |
-//! | `list` | `Vec<T>`, `VecDeque<T>`, `[T]`, `[T; N]` | |
+//! | `tuple` | tuples up to 12, `[T; N]` | |
+//! | `list` | `Vec<T>`, `VecDeque<T>`, `[T]` | |
 //! | `dict` | `HashMap`, `BTreeMap`, `IndexMap` (feature `indexmap`) | [`collections`] |
 //! | `set`, `frozenset` | `HashSet`, `BTreeSet`, `IndexSet`; [`FrozenSet`](collections::FrozenSet) | [`collections`] |
 //! | `collections.OrderedDict` | [`OrderedDict`](collections::OrderedDict) | [`collections`] |
