@@ -6,10 +6,9 @@
 //! need `python3` (or the interpreter named by `PICKLE_PYTHON`) and fail,
 //! rather than skip, when it is missing.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::io::Write as _;
-use std::path::Path;
-use std::process::{Command, Stdio};
 
 use pickle::de::{from_slice, FromPickle};
 use pickle::ser::{to_vec, ToPickle};
@@ -220,33 +219,10 @@ enum Shape {
 // ---------------------------------------------------------------------------
 // Talking to CPython.
 
-fn python() -> String {
-    std::env::var("PICKLE_PYTHON").unwrap_or_else(|_| "python3".to_string())
-}
-
 /// Sends a batch of requests to derive_classes.py; one answer per request.
 fn ask_python(requests: &[Json]) -> Vec<Json> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/derive_classes.py");
-    let mut child = Command::new(python())
-        .arg(&script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!(
-                "cannot run {} for the derive tests ({e}); install python3 or set PICKLE_PYTHON",
-                python()
-            )
-        });
     let input = serde_json::to_vec(requests).expect("requests are JSON");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(&input)
-        .expect("write requests");
-    let output = child.wait_with_output().expect("python ran");
+    let output = common::run_python("derive_classes.py", &input);
     assert!(
         output.status.success(),
         "derive_classes.py failed:\n{}",

@@ -5,14 +5,7 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
-use common::{corpus, deviation, fixtures_dir, pickler};
-
-pub fn python() -> String {
-    std::env::var("PICKLE_PYTHON").unwrap_or_else(|_| "python3".to_string())
-}
+use common::{corpus, deviation, pickler, run_python};
 
 fn to_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -20,22 +13,8 @@ fn to_hex(bytes: &[u8]) -> String {
 
 /// Runs `tests/python/check_loads.py` over `entries`, returning its stdout on failure.
 fn check_in_python(entries: &[serde_json::Value]) -> Result<(), String> {
-    let script = fixtures_dir().join("../python/check_loads.py");
-    let mut child = Command::new(python())
-        .arg(&script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {} for the interop tests: {e}", python()));
     let manifest = serde_json::to_vec(entries).expect("manifest");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(&manifest)
-        .expect("write manifest");
-    let output = child.wait_with_output().expect("python ran");
+    let output = run_python("check_loads.py", &manifest);
     eprintln!("{}", String::from_utf8_lossy(&output.stderr));
     if output.status.success() {
         Ok(())

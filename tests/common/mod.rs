@@ -230,3 +230,39 @@ pub fn pickler(source: &Source, protocol: usize) -> Pickler<'static> {
     }
     pickler
 }
+
+/// The interpreter the interop tests run: `PICKLE_PYTHON`, or `python3`.
+pub fn python() -> String {
+    std::env::var("PICKLE_PYTHON").unwrap_or_else(|_| "python3".to_string())
+}
+
+/// Runs the script `tests/python/<script>` with `input` on its stdin and
+/// returns what it did. A missing interpreter fails the test: these tests
+/// never skip.
+pub fn run_python(script: &str, input: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/python")
+        .join(script);
+    let mut child = Command::new(python())
+        .arg(&path)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run {} for {script} ({e}); install python3 or set PICKLE_PYTHON",
+                python()
+            )
+        });
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write to python");
+    child.wait_with_output().expect("python ran")
+}
