@@ -7,8 +7,7 @@
 
 #![cfg(feature = "numpy")]
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
 use pickle::numpy::half::f16;
 use pickle::numpy::ndarray::{Array1, ArrayD, ArrayViewD, CowArray, IxDyn};
@@ -18,7 +17,7 @@ use pickle::value::Buffer;
 use pickle::{Pickler, Unpickler, Value};
 use serde_json::{json, Value as Json};
 
-const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/numpy_interop.py");
+const SCRIPT: &str = "tests/python/numpy_interop.py";
 const SHAPES: &[&[usize]] = &[&[], &[0], &[5], &[2, 3], &[2, 3, 4]];
 
 // ---- the interpreters --------------------------------------------------------
@@ -30,18 +29,8 @@ struct Py {
 
 impl Py {
     fn ask(&self, request: &Json) -> Json {
-        let mut child = Command::new(&self.program)
-            .arg(SCRIPT)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.program));
         let input = serde_json::to_vec(request).unwrap();
-        let mut stdin = child.stdin.take().unwrap();
-        let writer = std::thread::spawn(move || stdin.write_all(&input));
-        let out = child.wait_with_output().unwrap();
-        writer.join().unwrap().unwrap();
+        let out = common::run_python_with(&self.program, "numpy_interop.py", input);
         assert!(
             out.status.success(),
             "{} {SCRIPT} failed (does it have numpy?):\n{}",

@@ -236,33 +236,37 @@ pub fn python() -> String {
     std::env::var("PICKLE_PYTHON").unwrap_or_else(|_| "python3".to_string())
 }
 
-/// Runs the script `tests/python/<script>` with `input` on its stdin and
-/// returns what it did. A missing interpreter fails the test: these tests
-/// never skip.
+/// Runs the script `tests/python/<script>` under [`python()`] with `input`
+/// on its stdin and returns what it did. A missing interpreter fails the
+/// test: these tests never skip.
 pub fn run_python(script: &str, input: &[u8]) -> std::process::Output {
+    run_python_with(&python(), script, input.to_vec())
+}
+
+/// [`run_python`] with another interpreter. The input is fed from a thread,
+/// so a script may answer before it has read everything.
+pub fn run_python_with(program: &str, script: &str, input: Vec<u8>) -> std::process::Output {
     use std::io::Write;
     use std::process::{Command, Stdio};
 
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/python")
         .join(script);
-    let mut child = Command::new(python())
+    let mut child = Command::new(program)
         .arg(&path)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| {
-            panic!(
-                "cannot run {} for {script} ({e}); install python3 or set PICKLE_PYTHON",
-                python()
-            )
+            panic!("cannot run {program} for {script} ({e}); install python3 or set PICKLE_PYTHON")
         });
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input)
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let output = child.wait_with_output().expect("python ran");
+    writer
+        .join()
+        .expect("writer thread")
         .expect("write to python");
-    child.wait_with_output().expect("python ran")
+    output
 }
