@@ -585,6 +585,115 @@ fn chrono_types_match_cpython_datetime_both_ways() {
     );
 }
 
+/// `WithFold` writes fold=1 as CPython does (from protocol 4 on; below, as fold=0)
+/// and reads it from every protocol; the plain types drop it.
+#[cfg(feature = "chrono")]
+#[test]
+fn chrono_fold_matches_cpython_both_ways() {
+    use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+    use pickle::types::chrono::WithFold;
+
+    /// `WithFold::new(value, true)` dumps as `expr` (which has fold=1) at
+    /// every protocol, and `expr`'s pickles load with the fold CPython wrote.
+    fn folded<T>(c: &mut Cases, expr: &str, value: T)
+    where
+        WithFold<T>: ToPickle + for<'de> FromPickle<'de> + PartialEq + Debug,
+        T: Copy + 'static,
+    {
+        c.check(expr, move |p, py| {
+            dumps_as(&WithFold::new(value, true), p, py)?;
+            loads_as(&WithFold::new(value, p >= 4), py)
+        });
+    }
+
+    let time = |h, mi, s, us| NaiveTime::from_hms_micro_opt(h, mi, s, us).unwrap();
+    let t = time(1, 30, 0, 0);
+    let dt = NaiveDate::from_ymd_opt(2021, 11, 7).unwrap().and_time(t);
+    let dtu = NaiveDate::from_ymd_opt(9999, 12, 31)
+        .unwrap()
+        .and_time(time(23, 59, 59, 999_999));
+    let est = FixedOffset::west_opt(5 * 3600).unwrap();
+    let aware = dt.and_local_timezone(est).unwrap();
+    let utc = dt.and_utc();
+    const DT: &str = "datetime.datetime(2021, 11, 7, 1, 30, fold=1)";
+    const DT_MAX: &str = "datetime.datetime.max.replace(fold=1)";
+    const T: &str = "datetime.time(1, 30, fold=1)";
+    const T_MAX: &str = "datetime.time.max.replace(fold=1)";
+    const EST: &str = "datetime.datetime(2021, 11, 7, 1, 30, fold=1, \
+                       tzinfo=datetime.timezone(datetime.timedelta(hours=-5)))";
+    const UTC: &str = "datetime.datetime(2021, 11, 7, 1, 30, fold=1, tzinfo=datetime.timezone.utc)";
+
+    let mut c = Cases::default();
+    // fold=1, as CPython writes it at each protocol.
+    folded(&mut c, DT, dt);
+    folded(&mut c, DT_MAX, dtu);
+    folded(&mut c, T, t);
+    folded(&mut c, T_MAX, time(23, 59, 59, 999_999));
+    folded(&mut c, EST, aware);
+    folded(&mut c, UTC, utc);
+    folded(&mut c, UTC, utc.fixed_offset());
+    // fold=0 is the plain types' pickle.
+    c.both(
+        "datetime.datetime(2021, 11, 7, 1, 30)",
+        WithFold::new(dt, false),
+    );
+    c.both("datetime.time(1, 30)", WithFold::from(t));
+    c.both(
+        "datetime.datetime(2021, 11, 7, 1, 30, tzinfo=datetime.timezone(datetime.timedelta(hours=-5)))",
+        WithFold::from(aware),
+    );
+    c.both(
+        "datetime.datetime(2021, 11, 7, 1, 30, tzinfo=datetime.timezone.utc)",
+        WithFold::from(utc),
+    );
+    // The fold bit in a pickle of any protocol (CPython reads it, but writes
+    // it only from 4): WithFold keeps it, the plain types drop it.
+    for (expr, value) in [(DT, dt), (DT_MAX, dtu)] {
+        let expr = format!("fold_bit({expr})");
+        c.loads(&expr, WithFold::new(value, true));
+        c.loads(&expr, value);
+    }
+    for (expr, value) in [(T, t), (T_MAX, time(23, 59, 59, 999_999))] {
+        let expr = format!("fold_bit({expr})");
+        c.loads(&expr, WithFold::new(value, true));
+        c.loads(&expr, value);
+    }
+    c.loads(&format!("fold_bit({EST})"), WithFold::new(aware, true));
+    c.loads(&format!("fold_bit({EST})"), aware);
+    c.loads(&format!("fold_bit({UTC})"), WithFold::new(utc, true));
+    c.loads(&format!("fold_bit({UTC})"), utc);
+    c.loads(
+        &format!("fold_bit({EST})"),
+        WithFold::new(aware.with_timezone(&Utc), true),
+    );
+    // Naive and aware stay apart with a fold.
+    c.load_error::<WithFold<NaiveDateTime>>(UTC, ErrorKind::TypeMismatch, "naive");
+    c.load_error::<WithFold<DateTime<Utc>>>(DT, ErrorKind::TypeMismatch, "tz-aware");
+    c.load_error::<WithFold<NaiveTime>>(
+        "fold_bit(datetime.time(1, 30, fold=1, tzinfo=datetime.timezone.utc))",
+        ErrorKind::TypeMismatch,
+        "naive",
+    );
+    // The bit is only a fold: month 13 or hour 24 under it is still invalid,
+    // and a date has no fold (CPython rejects these states too).
+    c.load_error::<WithFold<NaiveDateTime>>(
+        r"Reduce(datetime.datetime, b'\x07\xe5\x8d\x07\x01\x1e\x00\x00\x00\x00')",
+        ErrorKind::TypeMismatch,
+        "not a valid datetime",
+    );
+    c.load_error::<WithFold<NaiveTime>>(
+        r"Reduce(datetime.time, b'\x98\x1e\x00\x00\x00\x00')",
+        ErrorKind::TypeMismatch,
+        "not a valid time",
+    );
+    c.load_error::<NaiveDate>(
+        r"Reduce(datetime.date, b'\x07\xe5\x8b\x07')",
+        ErrorKind::TypeMismatch,
+        "not a valid date",
+    );
+    c.run();
+}
+
 #[cfg(feature = "decimal")]
 #[test]
 fn decimals_match_cpython_both_ways() {
@@ -700,6 +809,26 @@ mod props {
         Ok(())
     }
 
+    /// A `WithFold` keeps its fold from protocol 4, and writes fold=0 below.
+    #[cfg(feature = "chrono")]
+    fn fold_round_trip<T>(value: T) -> Result<(), TestCaseError>
+    where
+        pickle::types::chrono::WithFold<T>: ToPickle + for<'de> FromPickle<'de> + PartialEq + Debug,
+        T: Copy,
+    {
+        use pickle::types::chrono::WithFold;
+        for fold in [false, true] {
+            for p in 0..=5 {
+                let data = to_vec(&WithFold::new(value, fold), p)
+                    .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                let back: WithFold<T> =
+                    pickle::loads(&data).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                prop_assert_eq!(back, WithFold::new(value, fold && p >= 4), "protocol {}", p);
+            }
+        }
+        Ok(())
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
 
@@ -759,7 +888,11 @@ mod props {
             let offset = FixedOffset::east_opt(offset_min * 60).unwrap();
             if let Some(aware) = dt.and_local_timezone(offset).single() {
                 round_trip(&aware)?;
+                fold_round_trip(aware)?;
             }
+            fold_round_trip(dt)?;
+            fold_round_trip(dt.time())?;
+            fold_round_trip(dt.and_utc())?;
         }
     }
 

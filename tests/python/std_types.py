@@ -13,6 +13,24 @@ import pickle
 import sys
 import uuid
 
+
+class Reduce:
+    """Pickles as REDUCE(cls, args), for pickles CPython reads but never writes."""
+
+    def __init__(self, cls, *args):
+        self.cls = cls
+        self.args = args
+
+    def __reduce__(self):
+        return (self.cls, self.args)
+
+
+def fold_bit(obj):
+    """obj pickled with its protocol-4 state at every protocol: a time or
+    datetime keeps its fold bit where CPython would drop it below protocol 4."""
+    return Reduce(type(obj), *obj.__reduce_ex__(4)[1])
+
+
 NAMESPACE = {
     "collections": collections,
     "datetime": datetime,
@@ -20,6 +38,8 @@ NAMESPACE = {
     "fractions": fractions,
     "pathlib": pathlib,
     "uuid": uuid,
+    "Reduce": Reduce,
+    "fold_bit": fold_bit,
 }
 
 

@@ -7,6 +7,7 @@
 //! | `datetime.datetime` (naive) | [`NaiveDateTime`] |
 //! | `datetime.datetime` with a `datetime.timezone` | [`DateTime<FixedOffset>`], [`DateTime<Utc>`] |
 //! | `datetime.timedelta` | [`TimeDelta`] |
+//! | a `time` or `datetime` with its `fold` | [`WithFold<T>`] of the above |
 //!
 //! CPython writes `REDUCE(cls, (state[, tzinfo]))`, where the state is 4
 //! (date), 6 (time) or 10 (datetime) bytes: the year in 2 big-endian bytes,
@@ -19,10 +20,22 @@
 //! - **Precision:** Python holds whole microseconds in years 1 to 9999.
 //!   Writing a value with a part of a microsecond, a leap second, or
 //!   another year is an [`Unpicklable`](crate::ErrorKind::Unpicklable) error.
-//! - **fold:** chrono has no `fold`; values are written with `fold=0`, and a
-//!   `fold=1` read from a pickle (the high bit CPython sets from protocol 4)
-//!   is dropped. It only picks between two wall times of a zone with
-//!   daylight saving time, which a fixed offset never has.
+//! - **fold:** `fold` (PEP 495) picks the earlier (0) or later (1) of two
+//!   wall times that repeat when a zone's clocks go back. chrono has no
+//!   `fold`, so keep it with [`WithFold<T>`], for [`NaiveTime`],
+//!   [`NaiveDateTime`], [`DateTime<FixedOffset>`] and [`DateTime<Utc>`].
+//!   The plain types write `fold=0` and read a `fold=1` value with its fold
+//!   dropped, rather than failing: Python's own `==` and `hash` ignore
+//!   `fold` here, CPython itself drops it below protocol 4, and
+//!   `datetime.fromtimestamp()` sets it on ordinary values in the repeated
+//!   hour, so a pickle of these must still load as a plain chrono type.
+//!   With a fixed offset fold never changes the instant. CPython keeps the
+//!   bit in the high bit of the state's month byte (`datetime`) or hour
+//!   byte (`time`), and only from protocol 4; below that it writes the
+//!   value as if `fold=0`, which Pythons before 3.6 can read. Reading
+//!   accepts the bit at every protocol, as CPython does. A `datetime.date`
+//!   has no fold, and a date state with that bit set is an error, as it is
+//!   in CPython.
 //! - **Zones:** a `DateTime<FixedOffset>` writes `timezone(offset)` with no
 //!   name; reading drops a timezone's name (`timezone(…, 'EST')`). A
 //!   `DateTime<Utc>` reads a datetime at any fixed offset, converted to
@@ -91,6 +104,24 @@ fn datetime_state(dt: &NaiveDateTime) -> Result<[u8; 10]> {
     Ok([y0, y1, mo, d, h, mi, s, u0, u1, u2])
 }
 
+/// The high bit of a state's month (`datetime`) or hour (`time`) byte: `fold`.
+const FOLD: u8 = 0x80;
+
+/// Sets `byte`'s fold bit as CPython does: only from protocol 4.
+fn put_fold<W: io::Write>(w: &Writer<'_, W>, byte: &mut u8, fold: bool) {
+    if fold && w.protocol() >= 4 {
+        *byte |= FOLD;
+    }
+}
+
+/// `state` with the fold bit of byte `i` cleared, and that bit.
+fn unfold(state: &[u8], i: usize) -> (Vec<u8>, bool) {
+    let mut s = state.to_vec();
+    let fold = s[i] & FOLD != 0;
+    s[i] &= !FOLD;
+    (s, fold)
+}
+
 /// `datetime.timezone(timedelta(seconds=offset))`.
 fn write_timezone<W: io::Write>(w: &mut Writer<'_, W>, offset: i32) -> Result<()> {
     w.write_reduce("datetime", "timezone", 1, |w, _| {
@@ -102,14 +133,23 @@ fn write_datetime<W: io::Write>(
     w: &mut Writer<'_, W>,
     local: &NaiveDateTime,
     offset: Option<i32>,
+    fold: bool,
 ) -> Result<()> {
-    let state = datetime_state(local)?;
+    let mut state = datetime_state(local)?;
+    put_fold(w, &mut state[2], fold);
     let nargs = 1 + usize::from(offset.is_some());
     w.write_reduce("datetime", "datetime", nargs, |w, i| match (i, offset) {
         (0, _) => w.write_bytes(&state),
         (_, Some(offset)) => write_timezone(w, offset),
         (_, None) => unreachable!("write_reduce asks for nargs arguments"),
     })
+}
+
+/// A naive `datetime.time`.
+fn write_time<W: io::Write>(w: &mut Writer<'_, W>, t: &NaiveTime, fold: bool) -> Result<()> {
+    let mut state = time_state(t)?;
+    put_fold(w, &mut state[0], fold);
+    w.write_reduce("datetime", "time", 1, |w, _| w.write_bytes(&state))
 }
 
 /// The state bytes and the tzinfo of a `datetime` class's instance.
@@ -150,29 +190,61 @@ fn invalid(what: &str, state: &[u8]) -> Error {
     )
 }
 
+/// A date state, or a datetime's first 4 bytes with the fold bit cleared.
 fn date_of(s: &[u8]) -> Option<NaiveDate> {
     let year = i32::from(u16::from_be_bytes([s[0], s[1]]));
-    // The high bit of the month is datetime's fold.
-    NaiveDate::from_ymd_opt(year, u32::from(s[2] & 0x7f), u32::from(s[3]))
+    NaiveDate::from_ymd_opt(year, u32::from(s[2]), u32::from(s[3]))
 }
 
+/// A time state, or a datetime's last 6 bytes, with the fold bit cleared.
 fn time_of(s: &[u8]) -> Option<NaiveTime> {
     let micros = u32::from_be_bytes([0, s[3], s[4], s[5]]);
-    // The high bit of the hour is time's fold.
-    NaiveTime::from_hms_micro_opt(
-        u32::from(s[0] & 0x7f),
-        u32::from(s[1]),
-        u32::from(s[2]),
-        micros,
-    )
-    .filter(|_| micros < 1_000_000)
+    NaiveTime::from_hms_micro_opt(u32::from(s[0]), u32::from(s[1]), u32::from(s[2]), micros)
+        .filter(|_| micros < 1_000_000)
 }
 
-fn read_datetime<'v, 'de>(node: Node<'v, 'de>) -> Result<(NaiveDateTime, Option<Node<'v, 'de>>)> {
+/// A naive `datetime.time` and its fold.
+fn read_time(node: Node<'_, '_>) -> Result<(NaiveTime, bool)> {
+    let (s, tz) = read_state(node, "time", 6)?;
+    if tz.is_some() {
+        return Err(naive_expected("time"));
+    }
+    let (bare, fold) = unfold(&s, 0);
+    let time = time_of(&bare).ok_or_else(|| invalid("time", &s))?;
+    Ok((time, fold))
+}
+
+/// A `datetime.datetime`'s local date and time, its fold, and its tzinfo.
+fn read_datetime<'v, 'de>(
+    node: Node<'v, 'de>,
+) -> Result<(NaiveDateTime, bool, Option<Node<'v, 'de>>)> {
     let (s, tz) = read_state(node, "datetime", 10)?;
-    let date = date_of(&s[..4]).ok_or_else(|| invalid("datetime", &s))?;
-    let time = time_of(&s[4..]).ok_or_else(|| invalid("datetime", &s))?;
-    Ok((NaiveDateTime::new(date, time), tz))
+    let (bare, fold) = unfold(&s, 2);
+    let date = date_of(&bare[..4]).ok_or_else(|| invalid("datetime", &s))?;
+    let time = time_of(&bare[4..]).ok_or_else(|| invalid("datetime", &s))?;
+    Ok((NaiveDateTime::new(date, time), fold, tz))
+}
+
+/// A naive `datetime.datetime` and its fold.
+fn read_naive(node: Node<'_, '_>) -> Result<(NaiveDateTime, bool)> {
+    match read_datetime(node)? {
+        (dt, fold, None) => Ok((dt, fold)),
+        (_, _, Some(_)) => Err(naive_expected("datetime")),
+    }
+}
+
+/// A `datetime.datetime` with a `datetime.timezone`, and its fold.
+fn read_aware(node: Node<'_, '_>) -> Result<(DateTime<FixedOffset>, bool)> {
+    let (local, fold, tz) = read_datetime(node)?;
+    let tz = tz.ok_or_else(|| {
+        Error::type_mismatch("a tz-aware datetime.datetime", "a naive datetime.datetime")
+    })?;
+    let offset = read_offset(tz)?;
+    let dt = local
+        .and_local_timezone(offset)
+        .single()
+        .ok_or_else(|| out_of_range(format!("{local} at {offset}"), "DateTime<FixedOffset>"))?;
+    Ok((dt, fold))
 }
 
 /// The offset of a `datetime.timezone`.
@@ -212,36 +284,28 @@ impl<'de> FromPickle<'de> for NaiveDate {
 impl ToPickle for NaiveTime {
     /// A naive `datetime.time`.
     fn to_pickle<W: io::Write>(&self, w: &mut Writer<'_, W>) -> Result<()> {
-        let state = time_state(self)?;
-        w.write_reduce("datetime", "time", 1, |w, _| w.write_bytes(&state))
+        write_time(w, self, false)
     }
 }
 
 impl<'de> FromPickle<'de> for NaiveTime {
-    /// A naive `datetime.time`.
+    /// A naive `datetime.time`, its fold dropped.
     fn from_pickle(node: Node<'_, 'de>) -> Result<Self> {
-        let (s, tz) = read_state(node, "time", 6)?;
-        if tz.is_some() {
-            return Err(naive_expected("time"));
-        }
-        time_of(&s).ok_or_else(|| invalid("time", &s))
+        read_time(node).map(|(t, _)| t)
     }
 }
 
 impl ToPickle for NaiveDateTime {
     /// A naive `datetime.datetime`.
     fn to_pickle<W: io::Write>(&self, w: &mut Writer<'_, W>) -> Result<()> {
-        write_datetime(w, self, None)
+        write_datetime(w, self, None, false)
     }
 }
 
 impl<'de> FromPickle<'de> for NaiveDateTime {
-    /// A naive `datetime.datetime`.
+    /// A naive `datetime.datetime`, its fold dropped.
     fn from_pickle(node: Node<'_, 'de>) -> Result<Self> {
-        match read_datetime(node)? {
-            (dt, None) => Ok(dt),
-            (_, Some(_)) => Err(naive_expected("datetime")),
-        }
+        read_naive(node).map(|(dt, _)| dt)
     }
 }
 
@@ -252,36 +316,152 @@ impl ToPickle for DateTime<FixedOffset> {
             w,
             &self.naive_local(),
             Some(self.offset().local_minus_utc()),
+            false,
         )
     }
 }
 
 impl<'de> FromPickle<'de> for DateTime<FixedOffset> {
-    /// A `datetime.datetime` with a `datetime.timezone`.
+    /// A `datetime.datetime` with a `datetime.timezone`, its fold dropped.
     fn from_pickle(node: Node<'_, 'de>) -> Result<Self> {
-        let (local, tz) = read_datetime(node)?;
-        let tz = tz.ok_or_else(|| {
-            Error::type_mismatch("a tz-aware datetime.datetime", "a naive datetime.datetime")
-        })?;
-        let offset = read_offset(tz)?;
-        local
-            .and_local_timezone(offset)
-            .single()
-            .ok_or_else(|| out_of_range(format!("{local} at {offset}"), "DateTime<FixedOffset>"))
+        read_aware(node).map(|(dt, _)| dt)
     }
 }
 
 impl ToPickle for DateTime<Utc> {
     /// A `datetime.datetime` with `datetime.timezone.utc`.
     fn to_pickle<W: io::Write>(&self, w: &mut Writer<'_, W>) -> Result<()> {
-        write_datetime(w, &self.naive_utc(), Some(0))
+        write_datetime(w, &self.naive_utc(), Some(0), false)
     }
 }
 
 impl<'de> FromPickle<'de> for DateTime<Utc> {
-    /// A `datetime.datetime` with any `datetime.timezone`, converted to UTC.
+    /// A `datetime.datetime` with any `datetime.timezone`, converted to UTC,
+    /// its fold dropped.
     fn from_pickle(node: Node<'_, 'de>) -> Result<Self> {
-        DateTime::<FixedOffset>::from_pickle(node).map(|dt| dt.with_timezone(&Utc))
+        read_aware(node).map(|(dt, _)| dt.with_timezone(&Utc))
+    }
+}
+
+/// A chrono value with Python's `fold`: pickles as the `datetime.time` or
+/// `datetime.datetime` that `T` does, with `fold=1` when [`fold`](Self::fold)
+/// is set.
+///
+/// `fold` (PEP 495) tells apart the two occurrences of a wall time that
+/// repeats when clocks go back: `fold=0` is the first, `fold=1` the second.
+/// chrono keeps no such bit, so the plain types lose it (see the
+/// [module docs](self)); this wrapper carries it for [`NaiveTime`],
+/// [`NaiveDateTime`], [`DateTime<FixedOffset>`] and [`DateTime<Utc>`].
+/// (It is `WithFold` rather than `Fold` because the value is the point and
+/// the fold rides along: a `WithFold<NaiveDateTime>` is a datetime with its
+/// fold, and `fold` stays the field's name, as in Python.)
+///
+/// Reading keeps the bit from a pickle of any protocol. Writing sets it as
+/// CPython does, from protocol 4 only: below that CPython writes a
+/// `fold=1` value as if `fold=0`, which Pythons before 3.6 can read, and so
+/// does this type, to stay byte-identical; use protocol 4 or 5 to keep the
+/// fold.
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use pickle_core::types::chrono::WithFold;
+///
+/// // The second 01:30 of 2021-11-07 in New York, once clocks went back.
+/// let local = NaiveDate::from_ymd_opt(2021, 11, 7).unwrap().and_hms_opt(1, 30, 0).unwrap();
+/// let second = WithFold::new(local, true);
+/// // pickle.dumps(datetime.datetime(2021, 11, 7, 1, 30, fold=1), protocol=4):
+/// // the month byte 11 (0x0b) carries the fold as 0x8b.
+/// let data = pickle_core::ser::to_vec(&second, 4)?;
+/// assert_eq!(
+///     data,
+///     b"\x80\x04\x95*\x00\x00\x00\x00\x00\x00\x00\x8c\x08datetime\x94\x8c\x08datetime\x94\x93\x94\
+///       C\n\x07\xe5\x8b\x07\x01\x1e\x00\x00\x00\x00\x94\x85\x94R\x94."
+/// );
+/// assert_eq!(pickle_core::loads::<WithFold<_>>(&data)?, second);
+/// // At protocol 3 CPython, and so this, leaves the fold out.
+/// let data = pickle_core::ser::to_vec(&second, 3)?;
+/// assert_eq!(pickle_core::loads::<WithFold<_>>(&data)?, WithFold::new(local, false));
+/// # Ok::<(), pickle_core::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct WithFold<T> {
+    /// The date and time, as chrono holds it.
+    pub value: T,
+    /// Python's `fold`: `false` for 0, `true` for 1.
+    pub fold: bool,
+}
+
+impl<T> WithFold<T> {
+    /// `value` with `fold`.
+    pub const fn new(value: T, fold: bool) -> Self {
+        Self { value, fold }
+    }
+}
+
+impl<T> From<T> for WithFold<T> {
+    /// `value` with `fold=0`.
+    fn from(value: T) -> Self {
+        Self::new(value, false)
+    }
+}
+
+impl ToPickle for WithFold<NaiveTime> {
+    /// A naive `datetime.time` with its fold.
+    fn to_pickle<W: io::Write>(&self, w: &mut Writer<'_, W>) -> Result<()> {
+        write_time(w, &self.value, self.fold)
+    }
+}
+
+impl<'de> FromPickle<'de> for WithFold<NaiveTime> {
+    /// A naive `datetime.time` and its fold.
+    fn from_pickle(node: Node<'_, 'de>) -> Result<Self> {
+        read_time(node).map(|(value, fold)| Self { value, fold })
+    }
+}
+
+impl ToPickle for WithFold<NaiveDateTime> {
+    /// A naive `datetime.datetime` with its fold.
+    fn to_pickle<W: io::Write>(&self, w: &mut Writer<'_, W>) -> Result<()> {
+        write_datetime(w, &self.value, None, self.fold)
+    }
+}
+
+impl<'de> FromPickle<'de> for WithFold<NaiveDateTime> {
+    /// A naive `datetime.datetime` and its fold.
+    fn from_pickle(node: Node<'_, 'de>) -> Result<Self> {
+        read_naive(node).map(|(value, fold)| Self { value, fold })
+    }
+}
+
+impl ToPickle for WithFold<DateTime<FixedOffset>> {
+    /// A `datetime.datetime` with a `datetime.timezone` of its offset, and its fold.
+    fn to_pickle<W: io::Write>(&self, w: &mut Writer<'_, W>) -> Result<()> {
+        let offset = self.value.offset().local_minus_utc();
+        write_datetime(w, &self.value.naive_local(), Some(offset), self.fold)
+    }
+}
+
+impl<'de> FromPickle<'de> for WithFold<DateTime<FixedOffset>> {
+    /// A `datetime.datetime` with a `datetime.timezone`, and its fold.
+    fn from_pickle(node: Node<'_, 'de>) -> Result<Self> {
+        read_aware(node).map(|(value, fold)| Self { value, fold })
+    }
+}
+
+impl ToPickle for WithFold<DateTime<Utc>> {
+    /// A `datetime.datetime` with `datetime.timezone.utc`, and its fold.
+    fn to_pickle<W: io::Write>(&self, w: &mut Writer<'_, W>) -> Result<()> {
+        write_datetime(w, &self.value.naive_utc(), Some(0), self.fold)
+    }
+}
+
+impl<'de> FromPickle<'de> for WithFold<DateTime<Utc>> {
+    /// A `datetime.datetime` with any `datetime.timezone`, converted to UTC, and its fold.
+    fn from_pickle(node: Node<'_, 'de>) -> Result<Self> {
+        read_aware(node).map(|(value, fold)| Self {
+            value: value.with_timezone(&Utc),
+            fold,
+        })
     }
 }
 
