@@ -5,11 +5,12 @@
 //! These tests need `python3` (or the interpreter named by `PICKLE_PYTHON`)
 //! and fail, rather than skip, when it is missing.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::fmt::Debug;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use num_bigint::BigInt;
@@ -19,44 +20,18 @@ use pickle::types::bytes::{ByteArray, Bytes};
 use pickle::types::collections::{FrozenSet, OrderedDict};
 use pickle::ErrorKind;
 
-fn python() -> String {
-    std::env::var("PICKLE_PYTHON").unwrap_or_else(|_| "python3".to_string())
-}
-
 /// `pickle.dumps(eval(expr), protocol=p)` for each expression, p = 0..=5, in one Python run.
 fn cpython_dumps(exprs: &[String]) -> Vec<Vec<Vec<u8>>> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/std_types.py");
-    let mut child = Command::new(python())
-        .arg(&script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {} for the std types tests: {e}", python()));
     let request = serde_json::to_vec(exprs).expect("request");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(&request)
-        .expect("write request");
-    let output = child.wait_with_output().expect("python ran");
+    let output = common::run_python("std_types.py", &request);
     assert!(
         output.status.success(),
-        "{} failed: {}",
-        python(),
+        "std_types.py failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
     let hex: Vec<Vec<String>> = serde_json::from_slice(&output.stdout).expect("response");
     hex.iter()
-        .map(|protos| protos.iter().map(|h| from_hex(h)).collect())
-        .collect()
-}
-
-fn from_hex(h: &str) -> Vec<u8> {
-    (0..h.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&h[i..i + 2], 16).expect("hex"))
+        .map(|protos| protos.iter().map(|h| common::hex(h)).collect())
         .collect()
 }
 
