@@ -57,6 +57,13 @@ pub enum ErrorKind {
     AllocLimit,
     /// The object graph grew past [`Limits::max_objects`](crate::Limits::max_objects).
     ObjectLimit,
+    /// A list, tuple, dict, set or instance's appended items grew past
+    /// [`Limits::max_container_len`](crate::Limits::max_container_len).
+    ContainerLimit,
+    /// A typed read visited far more nodes than the graph holds: shared
+    /// objects fanning out into a tree too big to build ("billion laughs").
+    /// See [the budget of a typed read](crate::de#expansion).
+    ExpansionLimit,
     /// A value cannot be written at the requested protocol (or at all).
     Unpicklable,
     /// A hook returned an error of its own.

@@ -27,6 +27,7 @@ pub mod de;
 mod depth;
 pub mod dis;
 mod error;
+pub mod file;
 #[cfg(feature = "numpy")]
 pub mod numpy;
 pub mod opcode;
@@ -35,6 +36,7 @@ pub mod pyrepr;
 pub(crate) mod pytext;
 mod read;
 pub mod registry;
+pub mod scan;
 pub mod ser;
 pub mod types;
 pub mod unpickler;
@@ -43,6 +45,7 @@ pub mod value;
 use std::io;
 
 pub use error::{Error, ErrorKind, Result};
+pub use file::{save, save_with, SaveOptions};
 pub use opcode::{Opcode, DEFAULT_PROTOCOL, HIGHEST_PROTOCOL};
 pub use pickler::Pickler;
 pub use registry::Registry;

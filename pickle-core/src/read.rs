@@ -50,6 +50,9 @@ pub(crate) trait Read<'de> {
 
     /// Starts a frame of `len` bytes at the current position.
     fn begin_frame(&mut self, len: u64) -> Result<()>;
+
+    /// Whether a frame is open and not yet used up.
+    fn in_frame(&self) -> bool;
 }
 
 fn truncated() -> Error {
@@ -158,6 +161,10 @@ impl<'de> Read<'de> for SliceRead<'de> {
         self.frame_end = Some(self.pos + len as usize);
         Ok(())
     }
+
+    fn in_frame(&self) -> bool {
+        self.frame_end.is_some_and(|end| self.pos < end)
+    }
 }
 
 /// Reads from a buffered stream, consuming exactly the bytes it uses.
@@ -169,6 +176,11 @@ pub(crate) struct IoRead<B> {
     offset: u64,
     /// Bytes left in the current frame, if one is open.
     frame_left: Option<u64>,
+    /// The current frame, read whole at FRAME as CPython's `_Unframer` does,
+    /// so that a frame longer than the input fails at FRAME as it does for a
+    /// slice; reads are served from it until `frame_pos` reaches its end.
+    frame: Vec<u8>,
+    frame_pos: usize,
 }
 
 const IO_BUFFER: usize = 64 * 1024;
@@ -186,11 +198,22 @@ impl<B: io::BufRead> IoRead<B> {
             scratch: Vec::new(),
             offset: 0,
             frame_left: None,
+            frame: Vec::new(),
+            frame_pos: 0,
         }
     }
 
-    /// The buffered bytes, refilled if empty; empty only at end of input.
-    fn available(inner: &mut B) -> Result<&[u8]> {
+    /// The unread bytes of the current frame if it has any, else the
+    /// buffered bytes, refilled if empty; empty only at end of input.
+    fn available<'a>(inner: &'a mut B, frame: &'a [u8], frame_pos: usize) -> Result<&'a [u8]> {
+        if frame_pos < frame.len() {
+            return Ok(&frame[frame_pos..]);
+        }
+        Self::fill(inner)
+    }
+
+    /// The stream's buffered bytes, refilled if empty; empty only at end of input.
+    fn fill(inner: &mut B) -> Result<&[u8]> {
         loop {
             match inner.fill_buf() {
                 Ok(_) => break,
@@ -203,7 +226,12 @@ impl<B: io::BufRead> IoRead<B> {
     }
 
     fn consume(&mut self, n: usize) {
-        self.inner.consume(n);
+        // A read inside a frame never runs past its end (`enter_read`).
+        if self.frame_pos < self.frame.len() {
+            self.frame_pos += n;
+        } else {
+            self.inner.consume(n);
+        }
         self.offset += n as u64;
         if let Some(left) = self.frame_left.as_mut() {
             *left -= n as u64;
@@ -232,7 +260,8 @@ impl<'de, B: io::BufRead> Read<'de> for IoRead<B> {
 
     fn next_byte(&mut self) -> Result<Option<u8>> {
         self.enter_read(Some(1))?;
-        let Some(&b) = Self::available(&mut self.inner)?.first() else {
+        let Some(&b) = Self::available(&mut self.inner, &self.frame, self.frame_pos)?.first()
+        else {
             return Ok(None);
         };
         self.consume(1);
@@ -251,7 +280,7 @@ impl<'de, B: io::BufRead> Read<'de> for IoRead<B> {
         let n = usize::try_from(n).map_err(|_| short())?;
         self.scratch.clear();
         while self.scratch.len() < n {
-            let buf = Self::available(&mut self.inner)?;
+            let buf = Self::available(&mut self.inner, &self.frame, self.frame_pos)?;
             if buf.is_empty() {
                 return Err(short());
             }
@@ -269,7 +298,7 @@ impl<'de, B: io::BufRead> Read<'de> for IoRead<B> {
         self.scratch.clear();
         loop {
             let frame_left = self.frame_left;
-            let buf = Self::available(&mut self.inner)?;
+            let buf = Self::available(&mut self.inner, &self.frame, self.frame_pos)?;
             if buf.is_empty() {
                 return Err(if in_frame {
                     frame_exhausted()
@@ -299,8 +328,27 @@ impl<'de, B: io::BufRead> Read<'de> for IoRead<B> {
         if self.frame_left.is_some_and(|left| left > 0) {
             return Err(frame_inside_frame());
         }
+        // Read the whole frame now, growing with the bytes that actually
+        // arrive, never by the declared length up front.
+        self.frame.clear();
+        self.frame_pos = 0;
+        while (self.frame.len() as u64) < len {
+            let buf = Self::fill(&mut self.inner)?;
+            if buf.is_empty() {
+                self.frame.clear();
+                return Err(truncated());
+            }
+            let want = len - self.frame.len() as u64;
+            let take = usize::try_from(want).map_or(buf.len(), |w| w.min(buf.len()));
+            self.frame.extend_from_slice(&buf[..take]);
+            self.inner.consume(take);
+        }
         self.frame_left = Some(len);
         Ok(())
+    }
+
+    fn in_frame(&self) -> bool {
+        self.frame_left.is_some_and(|left| left > 0)
     }
 }
 
@@ -315,6 +363,51 @@ mod tests {
         let mut s = SliceRead::new(data);
         let mut i = IoRead::new(data);
         (f(&mut s), f(&mut i))
+    }
+
+    #[test]
+    fn a_frame_longer_than_the_input_fails_at_frame_for_a_stream_too() {
+        // Found by `cargo fuzz run loads_value` (reduced): FRAME declares 16
+        // bytes, 2 follow, and the first is not an opcode. CPython reads the
+        // whole frame first, so both readers report truncation at FRAME.
+        let data = b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00\xff.";
+        let slice = crate::loads::<crate::Value>(data).unwrap_err();
+        let stream = crate::load::<crate::Value>(&data[..]).unwrap_err();
+        assert_eq!(slice.kind(), ErrorKind::Truncated, "{slice}");
+        assert_eq!(stream.kind(), ErrorKind::Truncated, "{stream}");
+        assert_eq!(stream.to_string(), slice.to_string());
+    }
+
+    #[test]
+    fn a_huge_length_inside_a_frame_is_a_frame_error_for_a_stream_too() {
+        // Found by `cargo fuzz run loads_value` (reduced): inside a 10-byte
+        // frame, BINBYTES8 declares 2**40 bytes and FRAME declares 2**40.
+        // The frame rules come first: the stream does not report its input limit.
+        for data in [
+            &b"\x80\x04\x95\x0a\x00\x00\x00\x00\x00\x00\x00\x8e\x00\x00\x00\x00\x00\x01\x00\x00N."
+                [..],
+            &b"\x80\x04\x95\x0a\x00\x00\x00\x00\x00\x00\x00\x95\x00\x00\x00\x00\x00\x01\x00\x00N."
+                [..],
+        ] {
+            let slice = crate::loads::<crate::Value>(data).unwrap_err();
+            let stream = crate::load::<crate::Value>(data).unwrap_err();
+            assert_eq!(slice.kind(), ErrorKind::Frame, "{slice}");
+            assert_eq!(stream.kind(), ErrorKind::Frame, "{stream}");
+            assert_eq!(stream.to_string(), slice.to_string());
+        }
+    }
+
+    #[test]
+    fn a_stream_frame_is_read_whole_and_consumed_exactly() {
+        // pickle.dumps([1, 2], protocol=4) twice in one stream.
+        let one = b"\x80\x04\x95\t\x00\x00\x00\x00\x00\x00\x00]\x94(K\x01K\x02e.";
+        let two = [&one[..], &one[..]].concat();
+        let mut rest = &two[..];
+        for _ in 0..2 {
+            let v: crate::Value = crate::Unpickler::new().load_buffered(&mut rest).unwrap();
+            assert_eq!(format!("{v:?}"), "[1, 2]");
+        }
+        assert!(rest.is_empty());
     }
 
     #[test]

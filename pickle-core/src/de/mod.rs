@@ -36,7 +36,59 @@
 //!   [`Node::extract`] deep, or using more than [`STACK_BUDGET`] bytes of
 //!   stack, fail with a [`StackLimit`](crate::ErrorKind::StackLimit) error
 //!   instead of overflowing the stack (a list nested a million deep read as
-//!   a recursive type).
+//!   a recursive type);
+//! - **expansion**: see below.
+//!
+//! # Expansion
+//!
+//! A graph is small even when the tree it stands for is not: through the
+//! memo, `a = [x] * 10; b = [a] * 10; c = [b] * 10; …` thirty levels deep is
+//! a pickle of a few hundred bytes and a [`Value`] of a few dozen objects,
+//! but a tree of 10³⁰ nodes. A typed read builds that tree (a
+//! `Vec<Vec<…>>` copies every shared list), so each read counts the nodes
+//! [`Node::extract`] visits and fails with an
+//! [`ExpansionLimit`](crate::ErrorKind::ExpansionLimit) error past
+//! [`EXPANSION_FACTOR`] × (objects + references in the graph), and never
+//! below [`EXPANSION_FLOOR`] visits. A graph read as a tree without sharing
+//! visits each object once per reference to it, so that bound only stops
+//! graphs whose shared parts are themselves shared, level after level.
+//! (`Rc` and `Arc` read with [`Node::shared`] are built once and count once.)
+//! The size of the graph is only measured once a read passes the floor, so
+//! small reads cost nothing.
+//!
+//! ```
+//! use pickle_core::de::{FromPickle, Node};
+//! use pickle_core::{ErrorKind, Value};
+//!
+//! /// None, or a list of trees.
+//! struct Tree(Vec<Tree>);
+//!
+//! impl<'de> FromPickle<'de> for Tree {
+//!     fn from_pickle(node: Node<'_, 'de>) -> pickle_core::Result<Self> {
+//!         if node.is_none() {
+//!             return Ok(Tree(Vec::new()));
+//!         }
+//!         Ok(Tree(node.extract()?))
+//!     }
+//! }
+//!
+//! // x = None; a = [x] * 10; b = [a] * 10; ... 30 levels deep: 872 bytes.
+//! let mut data = b"\x80\x02N".to_vec();
+//! for _ in 0..30 {
+//!     data.extend_from_slice(b"q\x000]("); // memo[0] = top; pop; new list
+//!     data.extend_from_slice(&b"h\x00".repeat(10));
+//!     data.extend_from_slice(b"e");
+//! }
+//! data.push(b'.');
+//! let graph: Value = pickle_core::loads(&data)?; // at once: 31 objects
+//! assert_eq!(graph.len(), 31);
+//! let e = graph.root_node().extract::<Tree>().err().unwrap();
+//! assert_eq!(e.kind(), ErrorKind::ExpansionLimit);
+//! // A tree that fits reads in full.
+//! let small: Value = pickle_core::loads(b"\x80\x02Nq\x000](h\x00h\x00e.")?;
+//! assert_eq!(small.root_node().extract::<Tree>()?.0.len(), 2);
+//! # Ok::<(), pickle_core::Error>(())
+//! ```
 //!
 //! # Errors
 //!
@@ -59,6 +111,22 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::value::{Global, Id, Instance, Object, Value};
 
 pub use crate::depth::{MAX_DEPTH, STACK_BUDGET};
+
+/// A typed read may visit this many nodes per object and reference of its
+/// graph (see [the module docs](crate::de#expansion)).
+pub const EXPANSION_FACTOR: u64 = 16;
+
+/// A typed read may always visit this many nodes, however small its graph.
+pub const EXPANSION_FLOOR: u64 = 1 << 20;
+
+/// How many nodes a typed read of `graph` may visit.
+fn expansion_limit(graph: &Value<'_>) -> u64 {
+    let mut size = graph.len() as u64;
+    for (_, object) in graph.iter() {
+        object.for_each_child(|_| size += 1);
+    }
+    size.saturating_mul(EXPANSION_FACTOR).max(EXPANSION_FLOOR)
+}
 
 pub use crate::value::Node;
 
@@ -125,6 +193,10 @@ struct Context {
     depth: Cell<usize>,
     /// Where the stack was when the read began.
     stack_base: usize,
+    /// Nodes visited by [`Node::extract`] so far.
+    visits: Cell<u64>,
+    /// [`expansion_limit`] of the graph, once the read passes [`EXPANSION_FLOOR`].
+    max_visits: Cell<Option<u64>>,
 }
 
 impl Context {
@@ -141,6 +213,34 @@ impl Context {
             })
             .ok()
             .flatten()
+    }
+
+    /// Counts one more node visited, against the expansion budget.
+    fn visit(&self, graph: &Value<'_>) -> Result<()> {
+        let visits = self.visits.get() + 1;
+        self.visits.set(visits);
+        if visits <= EXPANSION_FLOOR {
+            return Ok(());
+        }
+        let max = match self.max_visits.get() {
+            Some(max) => max,
+            None => {
+                let max = expansion_limit(graph);
+                self.max_visits.set(Some(max));
+                max
+            }
+        };
+        if visits > max {
+            return Err(Error::new(
+                ErrorKind::ExpansionLimit,
+                format!(
+                    "typed read visited more than {max} nodes of a graph of {} objects: \
+                     shared objects expand into a tree too big to build",
+                    graph.len()
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn enter(self: &Rc<Self>) -> Result<DepthGuard> {
@@ -205,6 +305,7 @@ impl<'v, 'de> Node<'v, 'de> {
     pub fn extract<T: FromPickle<'de>>(&self) -> Result<T> {
         match self.read().and_then(Context::find) {
             Some(ctx) => {
+                ctx.visit(self.graph())?;
                 let _depth = ctx.enter()?;
                 T::from_pickle(*self)
             }
@@ -222,6 +323,7 @@ impl<'v, 'de> Node<'v, 'de> {
     fn extract_in<T: FromPickle<'de>>(&self, ctx: Option<&Rc<Context>>) -> Result<T> {
         match ctx {
             Some(ctx) => {
+                ctx.visit(self.graph())?;
                 let _depth = ctx.enter()?;
                 T::from_pickle(*self)
             }
@@ -240,6 +342,8 @@ impl<'v, 'de> Node<'v, 'de> {
             building: RefCell::new(HashSet::new()),
             depth: Cell::new(0),
             stack_base: depth::stack_position(),
+            visits: Cell::new(0),
+            max_visits: Cell::new(None),
         });
         if READS
             .try_with(|reads| reads.borrow_mut().push(ctx))

@@ -1339,6 +1339,13 @@ impl<'c, 'p, 'v, 'de, W: io::Write> Dumper<'c, 'p, 'v, 'de, W> {
             return Ok(());
         }
         if let Some((parent, last)) = name.rsplit_once('.') {
+            // An empty part names no attribute: CPython cannot look such an
+            // object up to pickle it, and GLOBAL cannot name an empty parent.
+            if name.split('.').any(str::is_empty) {
+                return Err(unpicklable(format!(
+                    "Can't pickle {module}.{name}: it's not found as {module}.{name}"
+                )));
+            }
             // A nested qualname cannot be named by GLOBAL: getattr(parent, last).
             self.push(Task::MemoPutGlobal(put));
             self.push(Task::Op(Opcode::Reduce));

@@ -1384,3 +1384,24 @@ fn million_deep_nesting_is_saved_without_recursion() {
     let out = dumps(&v, 0);
     assert!(out.starts_with(b"(lp0\n(lp1\n"));
 }
+
+#[test]
+fn a_dotted_global_with_an_empty_part_is_unpicklable_below_protocol_4() {
+    // Found by `cargo fuzz run roundtrip`: GLOBAL module '__builti$_5', name
+    // '.c__builti$_5'. Below protocol 4 it was written as getattr(GLOBAL
+    // '__builti$_5' '', 'c__builti$_5'), which does not load.
+    let data = b"c__builti$_5\n.c__builti$_5\n.";
+    let v: Value = crate::loads(data).unwrap();
+    for protocol in 0..=3 {
+        let err = Pickler::new().protocol(protocol).dumps(&v).unwrap_err();
+        assert_eq!(
+            err.kind(),
+            ErrorKind::Unpicklable,
+            "protocol {protocol}: {err}"
+        );
+    }
+    for protocol in 4..=5 {
+        let bytes = Pickler::new().protocol(protocol).dumps(&v).unwrap();
+        assert!(crate::loads::<Value>(&bytes).unwrap() == v);
+    }
+}

@@ -10,6 +10,7 @@ use crate::registry::Registry;
 use crate::value::{Buffer, Id, Value};
 
 mod memo;
+pub(crate) mod observe;
 mod reduce;
 mod text;
 mod vm;
@@ -18,7 +19,27 @@ mod vm;
 ///
 /// The defaults are safe for untrusted input on a desktop or server: loading
 /// never uses more than a small multiple of the input size in memory, and
-/// every loop is bounded by the input length.
+/// every loop is bounded by the input length. Each limit has its own
+/// [`ErrorKind`](crate::ErrorKind):
+///
+/// | Field | Default | Error when passed | What it bounds |
+/// |---|---|---|---|
+/// | [`max_input_bytes`](Limits::max_input_bytes) | 4 GiB | [`InputTooLarge`](crate::ErrorKind::InputTooLarge) | the input, and any length an opcode declares |
+/// | [`max_memo_entries`](Limits::max_memo_entries) | 16 Mi | [`MemoLimit`](crate::ErrorKind::MemoLimit) | memo entries and memo indices (`LONG_BINPUT 0xFFFFFFFF`) |
+/// | [`max_stack_depth`](Limits::max_stack_depth) | 1 Mi | [`StackLimit`](crate::ErrorKind::StackLimit) | stack items plus marks (`(((((…`, `]]]]]…`) |
+/// | [`max_container_len`](Limits::max_container_len) | 128 Mi | [`ContainerLimit`](crate::ErrorKind::ContainerLimit) | items of one list, tuple, dict, set, or appended to one instance |
+/// | [`max_objects`](Limits::max_objects) | 256 Mi | [`ObjectLimit`](crate::ErrorKind::ObjectLimit) | objects in the graph |
+/// | [`max_alloc_bytes`](Limits::max_alloc_bytes) | 8 GiB | [`AllocLimit`](crate::ErrorKind::AllocLimit) | bytes copied or allocated for strings, bytes and container items |
+///
+/// Two bounds are not fields: typed reads nest at most
+/// [`MAX_DEPTH`](crate::de::MAX_DEPTH) levels ([`StackLimit`](crate::ErrorKind::StackLimit))
+/// and visit at most `max(16 × (objects + references), 1 Mi)` nodes
+/// ([`ExpansionLimit`](crate::ErrorKind::ExpansionLimit), see
+/// [`de`](crate::de#expansion)), and `Debug` of a [`Value`] stops after 1 MiB of text.
+///
+/// A pickle's memo may make a few hundred bytes describe a tree of 10³⁰
+/// nodes ("billion laughs"): it loads as a small graph (sharing stays
+/// sharing), and only reading it as a tree is refused.
 ///
 /// ```
 /// use pickle_core::{Limits, Unpickler};
@@ -38,6 +59,9 @@ pub struct Limits {
     pub max_memo_entries: usize,
     /// Deepest the stack (items plus marks) may grow. Default: 1 Mi.
     pub max_stack_depth: usize,
+    /// Most items one container may hold: a list, tuple, dict (pairs), set,
+    /// or the items appended or set on one instance. Default: 128 Mi.
+    pub max_container_len: usize,
     /// Most objects the graph may hold. Default: 256 Mi.
     pub max_objects: usize,
     /// Most bytes the unpickler may allocate for copied strings, bytes and
@@ -51,6 +75,7 @@ impl Default for Limits {
             max_input_bytes: 4 << 30,
             max_memo_entries: 16 << 20,
             max_stack_depth: 1 << 20,
+            max_container_len: 128 << 20,
             max_objects: 256 << 20,
             max_alloc_bytes: 8 << 30,
         }
@@ -64,6 +89,7 @@ impl Limits {
             max_input_bytes: u64::MAX,
             max_memo_entries: usize::MAX,
             max_stack_depth: usize::MAX,
+            max_container_len: usize::MAX,
             max_objects: u32::MAX as usize,
             max_alloc_bytes: u64::MAX,
         }
@@ -237,6 +263,17 @@ impl<'a, 'de> Unpickler<'a, 'de> {
     /// Nothing can borrow from a stream: a `T` that borrows (`&str`) is an error.
     pub fn load<T: FromPickle<'de>>(&mut self, reader: impl io::Read) -> Result<T> {
         T::from_value(vm::run(IoRead::new(reader), self)?)
+    }
+
+    /// Reads one pickle from the start of `data`, telling `observer` every
+    /// global it names and every use of one: how [`crate::scan`] runs the
+    /// loader's own VM.
+    pub(crate) fn loads_observed(
+        &mut self,
+        data: &'de [u8],
+        observer: &mut dyn observe::Observer,
+    ) -> Result<Value<'de>> {
+        vm::run_slice_observed(data, self, observer)
     }
 
     /// Reads one pickle from a buffered stream, consuming exactly its bytes,

@@ -360,7 +360,10 @@ impl<'de, R: Read<'de>> Vm<'_, '_, 'de, R> {
         let module = parent.module.clone();
         let qualname = format!("{}.{name}", parent.name);
         self.budget.charge(qualname.len())?;
-        self.intern_global(module, Cow::Owned(qualname)).map(Some)
+        let id = self.intern_global(module.clone(), Cow::Owned(qualname.clone()))?;
+        // The scanner sees the folded name as a global the pickle reached.
+        self.observe_global(id, &module, &qualname, (&module, &qualname));
+        Ok(Some(id))
     }
 
     /// `datetime(state[, tzinfo])` (or `date`, `time`) with a Python 2 str

@@ -21,6 +21,7 @@ use std::mem::{size_of, size_of_val};
 use num_bigint::BigInt;
 
 use super::memo::Memo;
+use super::observe::Observer;
 use super::text;
 use super::{Limits, StringEncoding, Unpickler};
 use crate::builtins;
@@ -29,6 +30,7 @@ use crate::opcode::{Opcode, HIGHEST_PROTOCOL};
 use crate::pytext::{self, Int, IntOrBool};
 use crate::read::{Read, Reference, SliceRead};
 use crate::registry::{self, Entry, Pending};
+use crate::scan::Use;
 use crate::value::{Buffer, Construct, Id, Instance, Object, Value};
 
 pub(super) fn check_input_size(len: u64, limits: &Limits) -> Result<()> {
@@ -60,6 +62,19 @@ pub(super) fn run_slice<'de>(
 ) -> Result<Value<'de>> {
     check_input_size(data.len() as u64, &options.limits)?;
     Vm::new(SliceRead::new(data), options, false).run()
+}
+
+/// Runs one pickle from the start of `data`, reporting globals and their
+/// uses to `observer` as it goes: the scanner's entry ([`crate::scan`]).
+pub(super) fn run_slice_observed<'de>(
+    data: &'de [u8],
+    options: &mut Unpickler<'_, 'de>,
+    observer: &mut dyn Observer,
+) -> Result<Value<'de>> {
+    check_input_size(data.len() as u64, &options.limits)?;
+    let mut vm = Vm::new(SliceRead::new(data), options, false);
+    vm.observer = Some(observer);
+    vm.run()
 }
 
 // ---------------------------------------------------------------------------
@@ -240,6 +255,7 @@ pub(super) struct Vm<'o, 'a, 'de, R> {
     pub(super) budget: Budget,
     max_stack: usize,
     max_objects: usize,
+    max_container_len: usize,
     /// For streams, the input limit the reader's offset must stay within.
     stream_limit: Option<u64>,
     /// For streams, the offset of the last FRAME opcode and the end of its frame.
@@ -250,6 +266,8 @@ pub(super) struct Vm<'o, 'a, 'de, R> {
     registered: HashMap<Id, Entry>,
     /// Instances of registered classes, to become natives at STOP.
     natives: Vec<Pending>,
+    /// The scanner's hook ([`super::observe`]); `None` when loading.
+    observer: Option<&'o mut dyn Observer>,
 }
 
 impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
@@ -262,6 +280,7 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
                 max: limits.max_alloc_bytes,
             },
             max_stack: limits.max_stack_depth,
+            max_container_len: limits.max_container_len,
             // Ids are u32: never let the graph reach the size `Value::add` refuses.
             max_objects: limits.max_objects.min(u32::MAX as usize),
             stream_limit: stream.then_some(limits.max_input_bytes),
@@ -276,6 +295,7 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
             current: (0, Opcode::Stop),
             registered: HashMap::new(),
             natives: Vec::new(),
+            observer: None,
         }
     }
 
@@ -298,6 +318,9 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
                 return Err(unknown_opcode(byte).at(start, None));
             };
             if op == Opcode::Stop {
+                if let Some(observer) = self.observer.as_deref_mut() {
+                    observer.stop(start);
+                }
                 self.finish_frame()?;
                 return self.stop().map_err(|e| e.at(start, Some(op)));
             }
@@ -556,9 +579,24 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
         if start < self.fence() || start > self.stack.len() {
             return Err(self.underflow());
         }
+        self.check_container_len(self.stack.len() - start)?;
         let items = self.stack.split_off(start);
         self.budget.charge(size_of_val(items.as_slice()))?;
         Ok(items)
+    }
+
+    /// Refuses a container that would hold more than `max_container_len` items.
+    fn check_container_len(&self, len: usize) -> Result<()> {
+        if len > self.max_container_len {
+            return Err(Error::new(
+                ErrorKind::ContainerLimit,
+                format!(
+                    "a container would hold {len} items, more than the limit of {}",
+                    self.max_container_len
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// The stack item just below position `x`, checked as CPython's
@@ -718,10 +756,12 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
     }
 
     /// Refuses, before any read, a declared length that would take a stream past the input limit.
+    /// Inside a frame the frame bounds every read (its length was checked at
+    /// FRAME), and its rules report an overrun first, as they do for a slice.
     #[inline]
     fn check_declared(&self, n: u64) -> Result<()> {
         if let Some(limit) = self.stream_limit {
-            if n > limit.saturating_sub(self.reader.offset()) {
+            if !self.reader.in_frame() && n > limit.saturating_sub(self.reader.offset()) {
                 return Err(input_too_large(limit));
             }
         }
@@ -951,6 +991,7 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
                 "odd number of items for DICT",
             ));
         }
+        self.check_container_len(items.len() / 2)?;
         for key in items.iter().step_by(2) {
             self.check_hashable(*key)?;
         }
@@ -992,6 +1033,12 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
         if items.is_empty() {
             return Ok(());
         }
+        let len = match self.graph.try_get(target) {
+            Some(Object::List(list)) => list.len(),
+            Some(Object::Instance(inst)) => inst.list_items.len(),
+            _ => 0,
+        };
+        self.check_container_len(len.saturating_add(items.len()))?;
         self.budget.charge(size_of_val(items))?;
         match self.graph.objects_mut().get_mut(target.index()) {
             Some(Object::List(list)) => list.extend_from_slice(items),
@@ -1037,6 +1084,12 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
                 self.check_hashable(*key)?;
             }
         }
+        let len = match self.graph.try_get(target) {
+            Some(Object::Dict(dict)) => dict.len(),
+            Some(Object::Instance(inst)) => inst.dict_items.len(),
+            _ => 0,
+        };
+        self.check_container_len(len.saturating_add(items.len() / 2))?;
         self.budget
             .charge(items.len() / 2 * size_of::<(Id, Id)>())?;
         let pairs = pairs_of(items);
@@ -1068,6 +1121,9 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
                 "'{}' object has no attribute 'add'",
                 self.type_name(target)
             )));
+        }
+        if let Some(Object::Set(set)) = self.graph.try_get(target) {
+            self.check_container_len(set.len().saturating_add(items.len()))?;
         }
         for &item in items {
             self.check_hashable(item)?;
@@ -1203,7 +1259,13 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
             .filter(|&c| c > 0)
             .ok_or_else(|| invalid("EXT specifies code <= 0"))?;
         if let Some(&id) = self.interned.extensions.get(&code) {
+            self.observe_use(id, Use::Ext(code), None);
             return self.push(id);
+        }
+        if !self.opts.extensions.contains_key(&code) {
+            if let Some(observer) = self.observer.as_deref_mut() {
+                observer.unknown_extension(i64::from(code), self.current.0);
+            }
         }
         let (module, name) = self.opts.extensions.get(&code).ok_or_else(|| {
             Error::new(
@@ -1213,6 +1275,7 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
         })?;
         let (module, name) = (Cow::Owned(module.clone()), Cow::Owned(name.clone()));
         let id = self.find_class(module, name)?;
+        self.observe_use(id, Use::Ext(code), None);
         self.interned.extensions.insert(code, id);
         self.push(id)
     }
@@ -1231,6 +1294,10 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
     /// its parent having come through step 1. A safety policy (deny lists)
     /// goes before step 2, where it sees every global in its Python 3 form.
     fn find_class(&mut self, mut module: Cow<'de, str>, mut name: Cow<'de, str>) -> Result<Id> {
+        let written = self
+            .observer
+            .is_some()
+            .then(|| (module.clone(), name.clone()));
         if self.proto < 3 && self.opts.fix_imports {
             let renamed = crate::compat::from_python2(&module, &name).map(|(m, n)| {
                 (
@@ -1247,7 +1314,32 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
                 }
             }
         }
-        self.intern_global(module, name)
+        let Some((written_module, written_name)) = written else {
+            return self.intern_global(module, name);
+        };
+        let id = self.intern_global(module.clone(), name.clone())?;
+        self.observe_global(id, &module, &name, (&written_module, &written_name));
+        Ok(id)
+    }
+
+    /// Tells the observer, if any, that the global `id` was named.
+    pub(super) fn observe_global(
+        &mut self,
+        id: Id,
+        module: &str,
+        name: &str,
+        written: (&str, &str),
+    ) {
+        if let Some(observer) = self.observer.as_deref_mut() {
+            observer.global(id, module, name, written, self.current);
+        }
+    }
+
+    /// Tells the observer, if any, that the running opcode uses `target`.
+    fn observe_use(&mut self, target: Id, how: Use, args: Option<Id>) {
+        if let Some(observer) = self.observer.as_deref_mut() {
+            observer.used(&self.graph, target, how, args, self.current.0);
+        }
     }
 
     /// Steps 2 and 3 of the door ([`Vm::find_class`]) for a name already
@@ -1299,6 +1391,7 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
     fn load_reduce(&mut self) -> Result<()> {
         let args = self.pop()?;
         let callable = self.pop()?;
+        self.observe_use(callable, Use::Reduce, Some(args));
         if !matches!(self.graph.try_get(args), Some(Object::Tuple(_))) {
             return Err(type_mismatch("argument list must be a tuple"));
         }
@@ -1314,6 +1407,12 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
         let kwargs = if with_kwargs { Some(self.pop()?) } else { None };
         let args = self.pop()?;
         let class = self.pop()?;
+        let how = if with_kwargs {
+            Use::NewObjEx
+        } else {
+            Use::NewObj
+        };
+        self.observe_use(class, how, Some(args));
         let builtin_function = match self.graph.try_get(class) {
             Some(Object::Global(g)) => g.module == "builtins" && builtins::is_function(&g.name),
             _ => false,
@@ -1369,6 +1468,7 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
         let class = self.find_class(module, name)?;
         let items = self.take_from(mark)?;
         let args = self.new_tuple(items)?;
+        self.observe_use(class, Use::Inst, Some(args));
         self.push_instance(Instance::new(class, Construct::Inst, args))
     }
 
@@ -1380,8 +1480,9 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
         }
         let items = self.take_from(mark + 1)?;
         let class = self.pop()?;
-        self.check_callable(class)?;
         let args = self.new_tuple(items)?;
+        self.observe_use(class, Use::Obj, Some(args));
+        self.check_callable(class)?;
         self.push_instance(Instance::new(class, Construct::Obj, args))
     }
 
@@ -1392,6 +1493,7 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
         }
         let state = self.pop()?;
         let target = self.top()?;
+        self.observe_use(target, Use::Build, None);
         match self.graph.objects_mut().get_mut(target.index()) {
             Some(Object::Instance(inst)) if inst.state.is_none() => inst.state = Some(state),
             Some(Object::Instance(_)) => {
@@ -2703,6 +2805,54 @@ mod tests {
             .limits(limits)
             .loads::<Value>(data)
             .unwrap_err()
+    }
+
+    #[test]
+    fn container_length_has_its_own_limit() {
+        let two = Limits {
+            max_container_len: 2,
+            ..Limits::default()
+        };
+        let at = |data: &[u8]| {
+            let e = limited(two.clone(), data);
+            (e.kind(), e.offset(), e.opcode())
+        };
+        // Built at once from the items above a mark.
+        assert_eq!(
+            at(b"(NNNl."),
+            (ErrorKind::ContainerLimit, Some(4), Some(Opcode::List))
+        );
+        assert_eq!(
+            at(b"(NNNt."),
+            (ErrorKind::ContainerLimit, Some(4), Some(Opcode::Tuple))
+        );
+        assert_eq!(
+            at(b"(NNNNNNd."),
+            (ErrorKind::ContainerLimit, Some(7), Some(Opcode::Dict))
+        );
+        // Grown one item at a time: DUP makes an item per input byte, so
+        // neither the stack nor the object count bounds a list.
+        assert_eq!(
+            at(b"]Na2a2a."),
+            (ErrorKind::ContainerLimit, Some(6), Some(Opcode::Append))
+        );
+        assert_eq!(
+            at(b"](NNe(Ne."),
+            (ErrorKind::ContainerLimit, Some(7), Some(Opcode::Appends))
+        );
+        assert_eq!(
+            at(b"}(K\x01NK\x02Nu(K\x03Nu."),
+            (ErrorKind::ContainerLimit, Some(13), Some(Opcode::SetItems))
+        );
+        assert_eq!(
+            at(b"\x80\x04\x8f(K\x01K\x02K\x03\x90."),
+            (ErrorKind::ContainerLimit, Some(10), Some(Opcode::AddItems))
+        );
+        // At the limit is fine.
+        assert!(Unpickler::new()
+            .limits(two)
+            .loads::<Value>(b"]Na2a.")
+            .is_ok());
     }
 
     #[test]

@@ -8,7 +8,29 @@ use crate::pyrepr;
 
 /// Past this many bytes of output, `Debug` stops and writes `...`, so a
 /// small graph whose shared nodes fan out into a huge tree stays printable.
+/// One big str or bytes object is cut at the budget too, and a container
+/// only queues as many items as could fit in it.
 const BUDGET: usize = 1 << 20;
+
+/// Ints with more bits than this (about 4300 decimal digits, where Python's
+/// `repr` refuses to go) print in hex: decimal conversion is quadratic.
+const DECIMAL_BITS: u64 = 14_000;
+
+/// How much of the budget is left.
+fn room(out: &str) -> usize {
+    BUDGET.saturating_sub(out.len())
+}
+
+/// The longest prefix of `s` of at most `n` bytes, on a char boundary.
+fn str_prefix(s: &str, mut n: usize) -> &str {
+    if n >= s.len() {
+        return s;
+    }
+    while !s.is_char_boundary(n) {
+        n -= 1;
+    }
+    &s[..n]
+}
 
 enum Step {
     Object(Id),
@@ -38,6 +60,7 @@ pub fn repr(value: &Value<'_>, id: Id) -> String {
     let mut steps = vec![Step::Object(id)];
     while let Some(step) = steps.pop() {
         if out.len() > BUDGET {
+            out.truncate(str_prefix(&out, BUDGET).len());
             out.push_str("...");
             break;
         }
@@ -66,10 +89,24 @@ pub fn repr(value: &Value<'_>, id: Id) -> String {
         }
         // Steps are pushed in reverse: the last pushed prints first.
         let mut seq = Vec::new();
+        // Past the budget, strs and bytes print one byte more than fits, so that `...` follows.
+        let left = room(&out) + 1;
         match object {
             Object::None => out.push_str("None"),
             Object::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
             Object::Int(i) => out.push_str(&i.to_string()),
+            Object::BigInt(i) if i.bits() > DECIMAL_BITS => {
+                let _ = write!(
+                    out,
+                    "{}0x{:x}",
+                    if i.sign() == num_bigint::Sign::Minus {
+                        "-"
+                    } else {
+                        ""
+                    },
+                    i.magnitude()
+                );
+            }
             Object::BigInt(i) => out.push_str(&i.to_string()),
             Object::Float(x) => pyrepr::write_float_repr(&mut out, *x),
             Object::Complex(c) => {
@@ -79,11 +116,11 @@ pub fn repr(value: &Value<'_>, id: Id) -> String {
                 pyrepr::write_float_repr(&mut out, c.im.abs());
                 out.push_str("j)");
             }
-            Object::Str(s) => pyrepr::write_str_repr(&mut out, s),
-            Object::Bytes(b) => pyrepr::write_bytes_repr(&mut out, b),
+            Object::Str(s) => pyrepr::write_str_repr(&mut out, str_prefix(s, left)),
+            Object::Bytes(b) => pyrepr::write_bytes_repr(&mut out, &b[..b.len().min(left)]),
             Object::ByteArray(b) => {
                 out.push_str("bytearray(");
-                pyrepr::write_bytes_repr(&mut out, b);
+                pyrepr::write_bytes_repr(&mut out, &b[..b.len().min(left)]);
                 out.push(')');
             }
             Object::Global(g) => {
@@ -97,7 +134,7 @@ pub fn repr(value: &Value<'_>, id: Id) -> String {
                 } else {
                     "PickleBuffer("
                 });
-                pyrepr::write_bytes_repr(&mut out, &b.data);
+                pyrepr::write_bytes_repr(&mut out, &b.data[..b.data.len().min(left)]);
                 out.push(')');
             }
             Object::Native(native) => {
@@ -119,7 +156,7 @@ pub fn repr(value: &Value<'_>, id: Id) -> String {
             Object::FrozenSet(items) => sequence(&mut out, &mut seq, "frozenset({", items, "})"),
             Object::Dict(pairs) => {
                 out.push('{');
-                pairs_into(&mut seq, pairs);
+                pairs_into(&out, &mut seq, pairs);
                 seq.push(Step::Text("}"));
             }
             Object::Instance(inst) => {
@@ -137,7 +174,7 @@ pub fn repr(value: &Value<'_>, id: Id) -> String {
                 seq.push(Step::Text(close_call));
                 if !inst.list_items.is_empty() {
                     seq.push(Step::Text(" + ["));
-                    for (i, item) in inst.list_items.iter().enumerate() {
+                    for (i, item) in inst.list_items.iter().take(fits(&out)).enumerate() {
                         if i > 0 {
                             seq.push(Step::Text(", "));
                         }
@@ -147,7 +184,7 @@ pub fn repr(value: &Value<'_>, id: Id) -> String {
                 }
                 if !inst.dict_items.is_empty() {
                     seq.push(Step::Text(" + {"));
-                    pairs_into(&mut seq, &inst.dict_items);
+                    pairs_into(&out, &mut seq, &inst.dict_items);
                     seq.push(Step::Text("}"));
                 }
                 if let Some(state) = inst.state {
@@ -160,6 +197,10 @@ pub fn repr(value: &Value<'_>, id: Id) -> String {
             seq.push(Step::Leave(id));
         }
         steps.extend(seq.into_iter().rev());
+    }
+    if out.len() > BUDGET {
+        out.truncate(str_prefix(&out, BUDGET).len());
+        out.push_str("...");
     }
     out
 }
@@ -177,9 +218,15 @@ fn object_is_container(object: &Object<'_>) -> bool {
     )
 }
 
+/// How many items of a container to queue: each prints at least one byte
+/// and a separator of two, so more than this would pass the budget anyway.
+fn fits(out: &str) -> usize {
+    room(out) / 3 + 2
+}
+
 fn sequence(out: &mut String, seq: &mut Vec<Step>, open: &str, items: &[Id], close: &'static str) {
     out.push_str(open);
-    for (i, item) in items.iter().enumerate() {
+    for (i, item) in items.iter().take(fits(out)).enumerate() {
         if i > 0 {
             seq.push(Step::Text(", "));
         }
@@ -188,8 +235,8 @@ fn sequence(out: &mut String, seq: &mut Vec<Step>, open: &str, items: &[Id], clo
     seq.push(Step::Text(close));
 }
 
-fn pairs_into(seq: &mut Vec<Step>, pairs: &[(Id, Id)]) {
-    for (i, (k, v)) in pairs.iter().enumerate() {
+fn pairs_into(out: &str, seq: &mut Vec<Step>, pairs: &[(Id, Id)]) {
+    for (i, (k, v)) in pairs.iter().take(fits(out)).enumerate() {
         if i > 0 {
             seq.push(Step::Text(", "));
         }
@@ -225,6 +272,43 @@ mod tests {
         *v.get_mut(l) = Object::List(vec![one, l]);
         v.set_root(l);
         assert_eq!(format!("{v:?}"), "[1, [...]]");
+    }
+
+    #[test]
+    fn one_big_object_or_container_stays_within_the_budget() {
+        let mut v = Value::new();
+        let big = v.add(Object::Bytes(vec![0u8; 4 << 20].into()));
+        v.set_root(big);
+        let text = format!("{v:?}");
+        assert!(text.len() < super::BUDGET + 16, "{}", text.len());
+        assert!(text.starts_with("b'\\x00") && text.ends_with("..."));
+
+        let s = v.add(Object::Str("é".repeat(1 << 20).into()));
+        v.set_root(s);
+        let text = format!("{v:?}");
+        assert!(
+            text.len() < super::BUDGET + 16 && text.ends_with("..."),
+            "{}",
+            text.len()
+        );
+
+        let one = v.add(Object::Int(1));
+        let list = v.add(Object::List(vec![one; 10 << 20]));
+        v.set_root(list);
+        let text = format!("{v:?}");
+        assert!(
+            text.len() < super::BUDGET + 16 && text.ends_with("..."),
+            "{}",
+            text.len()
+        );
+        assert!(!text.contains(']'));
+
+        // 2**20000: hex, not a quadratic decimal conversion.
+        let huge = v.add(Object::BigInt(Box::new(
+            num_bigint::BigInt::from(1) << 20_000u32,
+        )));
+        v.set_root(huge);
+        assert!(format!("{v:?}").starts_with("0x1000"));
     }
 
     #[test]
