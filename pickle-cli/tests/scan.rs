@@ -233,3 +233,60 @@ fn every_malicious_fixture_fails() {
     }
     assert!(seen >= 20);
 }
+
+/// The code-execution shapes of the workspace's malicious corpus
+/// (`tests/malicious/`, written by `tests/malicious/generate.py`): each must
+/// be flagged dangerous. The corpus's other files are resource attacks and
+/// malformed input: never dangerous, whatever else they are.
+const CODE_EXECUTION: &[&str] = &[
+    "build_setstate_global.pkl",
+    "builtins_compile_exec.pkl",
+    "builtins_eval.pkl",
+    "builtins_exec.pkl",
+    "builtins_getattr_chain.pkl",
+    "builtins_getattr_on_global.pkl",
+    "builtins_import.pkl",
+    "builtins_newobj_eval.pkl",
+    "builtins_open.pkl",
+    "importlib_import_module.pkl",
+    "inst_os_system.pkl",
+    "inst_subprocess_call.pkl",
+    "marshal_function.pkl",
+    "memo_hidden_global.pkl",
+    "memoize_overwrite_global.pkl",
+    "nt_system.pkl",
+    "obj_os_system.pkl",
+    "os_system.pkl",
+    "posix_system.pkl",
+    "py2_builtin_eval.pkl",
+    "reduce_after_pop.pkl",
+    "reduce_hidden_in_pop_mark.pkl",
+    "runpy_run_path.pkl",
+    "stack_global_dotted_name.pkl",
+    "stack_global_dunder_class.pkl",
+    "stack_global_os_path.pkl",
+    "subprocess_check_output_kwargs.pkl",
+    "subprocess_popen.pkl",
+];
+
+#[test]
+fn every_code_execution_file_of_the_malicious_corpus_is_dangerous() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/malicious");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/malicious exists")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pkl"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 60, "only {} files", files.len());
+    let mut wrong = Vec::new();
+    for file in &files {
+        let name = file.file_name().unwrap().to_str().unwrap();
+        let run = pickle(&["scan", file.to_str().unwrap()], b"");
+        let dangerous = run.code == Some(1);
+        if dangerous != CODE_EXECUTION.contains(&name) {
+            wrong.push(format!("{name}: exit {:?}\n{}", run.code, run.stdout));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

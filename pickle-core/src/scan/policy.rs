@@ -326,6 +326,18 @@ pub(super) fn dangerous(module: &str, name: &str) -> Option<&'static str> {
             return Some("reaches a dangerous module through an attribute chain");
         }
     }
+    // In a chain of attributes, a dunder (`builtins.__dict__.get`,
+    // `C.__class__.__base__`) walks object internals, which is how the
+    // attribute chains above are reached in the first place. `__new__` is
+    // the exception: CPython itself writes `cls.__new__` (protocols 2–3,
+    // `__getnewargs_ex__`).
+    let is_dunder = |part: &str| {
+        part.len() > 4 && part.starts_with("__") && part.ends_with("__") && part != "__new__"
+    };
+    let internal = name.contains('.') && name.split('.').any(is_dunder);
+    if internal {
+        return Some("reaches object internals through a dunder attribute");
+    }
     None
 }
 
@@ -352,6 +364,11 @@ mod tests {
         assert_eq!(classify("posixpath", "os.system").0, Level::Dangerous);
         assert_eq!(classify("posixpath", "os").0, Level::Dangerous);
         assert_eq!(classify("mod", "f.__globals__").0, Level::Dangerous);
+        // builtins.__dict__.get('eval'): tests/malicious/stack_global_dotted_name.pkl
+        assert_eq!(classify("builtins", "__dict__.get").0, Level::Dangerous);
+        assert_eq!(classify("mymodule", "C.__class__").0, Level::Dangerous);
+        assert_eq!(classify("mymodule", "C.__new__").0, Level::Unknown);
+        assert_eq!(classify("mymodule", "__version__").0, Level::Unknown);
         assert_eq!(classify("mymodule", "Outer.Inner").0, Level::Unknown);
         assert_eq!(classify("builtins", "dict").0, Level::Safe);
         assert_eq!(classify("builtins", "dict.fromkeys").0, Level::Unknown);
