@@ -125,12 +125,12 @@ fn unreadable_input_exits_2() {
 
 #[test]
 fn dangerous_beats_unreadable() {
-    // os.system('ls'), STOP, then a truncated second pickle; and a BUILD
-    // on os.system, which the loader refuses.
+    // os.system('ls'), STOP, then a truncated second pickle; and os.system
+    // followed by an invalid opcode.
     let mut data = OS_SYSTEM.to_vec();
     data.extend_from_slice(b"\x80\x02c");
     let truncated = temp_file("dangerous_then_truncated.pkl", &data);
-    let refused = temp_file("build_on_global.pkl", b"\x80\x02cos\nsystem\n}b.");
+    let refused = temp_file("global_then_junk.pkl", b"\x80\x02cos\nsystem\n)R\xff");
     for path in [truncated, refused] {
         let run = pickle(&["scan", path.to_str().unwrap()], b"");
         assert_eq!(run.code, Some(1), "{}", run.stdout);
@@ -192,28 +192,24 @@ fn json_output_describes_every_global() {
 
 #[test]
 fn json_output_reports_the_error_with_its_offset_in_the_file() {
-    // BININT1 1; STOP; then PROTO 2, GLOBAL os.system, EMPTY_DICT, BUILD (refused).
-    let run = pickle(&["scan", "--json", "-"], b"K\x01.\x80\x02cos\nsystem\n}b.");
+    // BININT1 1; STOP; then PROTO 2, GLOBAL os.system, EMPTY_LIST,
+    // EMPTY_DICT, BUILD (refused: a list has no state).
+    let run = pickle(&["scan", "--json", "-"], b"K\x01.\x80\x02cos\nsystem\n]}b.");
     assert_eq!(run.code, Some(1));
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
     let file = &doc["files"][0];
     assert_eq!(file["pickles"], 1);
-    assert_eq!(file["error"]["offset"], 17);
+    assert_eq!(file["error"]["offset"], 18);
     assert_eq!(file["error"]["opcode"], "BUILD");
-    assert_eq!(file["globals"][0]["uses"], serde_json::json!(["BUILD"]));
+    assert_eq!(file["globals"][0]["uses"], serde_json::json!([]));
 }
 
 #[test]
 fn every_malicious_fixture_fails() {
-    // tests/data/make_malicious.py explains each one. Three cannot be read
+    // tests/data/make_malicious.py explains each one. Two cannot be read
     // to their end by the loader, so the scan stops there and exits 2:
-    // an unregistered EXT code, an invalid opcode between two pickles, and
-    // a BUILD on a global (which CPython allows on functions) before the call.
-    const UNREADABLE: &[&str] = &[
-        "ext_unregistered.pkl",
-        "garbage_between_pickles.pkl",
-        "build_on_global_then_call.pkl",
-    ];
+    // an unregistered EXT code, and an invalid opcode between two pickles.
+    const UNREADABLE: &[&str] = &["ext_unregistered.pkl", "garbage_between_pickles.pkl"];
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/malicious");
     let mut seen = 0;
     for entry in std::fs::read_dir(dir).expect("malicious fixtures") {

@@ -179,16 +179,18 @@ fn partial_of_a_harmless_callable_stays_unknown() {
 }
 
 #[test]
-fn build_on_a_global_is_reported_before_the_refusal() {
-    // PROTO 2; GLOBAL os.system; EMPTY_DICT; BUILD; STOP
-    // The loader refuses BUILD on a global; the scan keeps what it saw.
-    let report = scan(b"\x80\x02cos\nsystem\n}b.");
-    let g = find(&report, "os.system");
-    assert_eq!(g.uses, [Use::Build]);
-    let e = report.error.as_ref().expect("BUILD on a global fails");
-    assert_eq!(e.kind(), ErrorKind::TypeMismatch);
-    assert_eq!(report.error_offset(), Some(14));
+fn build_on_a_global_is_seen_and_the_scan_goes_on() {
+    // PROTO 2; GLOBAL builtins.len; EMPTY_DICT; BUILD; POP;
+    // GLOBAL os.system; SHORT_BINUNICODE 'ls'; TUPLE1; REDUCE; STOP.
+    // CPython applies the state to the function and goes on to the call;
+    // so does the scan (the loader refuses the BUILD).
+    let report = scan(b"\x80\x02cbuiltins\nlen\n}b0cos\nsystem\nX\x02\x00\x00\x00ls\x85R.");
+    assert_eq!(find(&report, "builtins.len").uses, [Use::Build]);
+    assert_eq!(find(&report, "os.system").uses, [Use::Reduce]);
+    assert!(report.error.is_none(), "{:?}", report.error);
     assert_eq!(report.level(), Level::Dangerous);
+    let loaded = crate::loads::<crate::Value>(b"\x80\x02cbuiltins\nlen\n}b.");
+    assert_eq!(loaded.unwrap_err().kind(), ErrorKind::TypeMismatch);
 }
 
 #[test]

@@ -1499,6 +1499,10 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
             Some(Object::Instance(_)) => {
                 return Err(type_mismatch("BUILD applied twice to the same instance"))
             }
+            // CPython applies state to a function or class too. The loader
+            // refuses, but the scanner keeps going as CPython would, so a
+            // call after such a BUILD is still seen.
+            Some(Object::Global(_)) if self.observer.is_some() => return Ok(()),
             other => {
                 return Err(type_mismatch(format!(
                     "BUILD needs an instance, not '{}'",
