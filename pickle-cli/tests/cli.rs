@@ -5,43 +5,11 @@
 //! `pickle.dumps(pickle.loads(data), protocol=N)`. The Python that made each
 //! literal is quoted above it.
 
-use std::io::Write;
+mod common;
+
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
-struct Run {
-    stdout: Vec<u8>,
-    stderr: String,
-    code: Option<i32>,
-}
-
-impl Run {
-    fn stdout_text(&self) -> &str {
-        std::str::from_utf8(&self.stdout).expect("stdout is UTF-8")
-    }
-}
-
-fn pickle(args: &[&str], stdin: &[u8]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pickle"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the pickle binary runs");
-    let mut input = child.stdin.take().expect("stdin is piped");
-    // A command that does not read stdin may close it early: that is fine.
-    let _ = input.write_all(stdin);
-    drop(input);
-    let output = child
-        .wait_with_output()
-        .expect("the pickle binary finishes");
-    Run {
-        stdout: output.stdout,
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        code: output.status.code(),
-    }
-}
+use common::{pickle, Run};
 
 /// A file under the target directory that holds `data`.
 fn temp_file(name: &str, data: &[u8]) -> PathBuf {

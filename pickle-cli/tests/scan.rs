@@ -4,34 +4,11 @@
 //! in Python. The benign ones under `tests/data/benign/` were written by
 //! CPython 3 and numpy 2 (`tests/data/make_benign.py`).
 
-use std::io::Write;
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
-struct Run {
-    stdout: String,
-    code: Option<i32>,
-}
-
-fn pickle(args: &[&str], stdin: &[u8]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pickle"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the pickle binary runs");
-    let mut input = child.stdin.take().expect("stdin is piped");
-    let _ = input.write_all(stdin);
-    drop(input);
-    let output = child
-        .wait_with_output()
-        .expect("the pickle binary finishes");
-    Run {
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        code: output.status.code(),
-    }
-}
+use common::pickle;
 
 fn temp_file(name: &str, data: &[u8]) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("pickle-scan-tests");
@@ -67,8 +44,12 @@ fn benign_pickles_exit_0() {
         .chain(files.iter().map(|p| p.to_str().expect("UTF-8 path")))
         .collect();
     let run = pickle(&args, b"");
-    assert_eq!(run.code, Some(0), "{}", run.stdout);
-    assert!(!run.stdout.contains("dangerous"), "{}", run.stdout);
+    assert_eq!(run.code, Some(0), "{}", run.stdout_text());
+    assert!(
+        !run.stdout_text().contains("dangerous"),
+        "{}",
+        run.stdout_text()
+    );
 }
 
 #[test]
@@ -81,7 +62,7 @@ fn strict_fails_on_user_classes_only() {
             run.code,
             Some(if user { 1 } else { 0 }),
             "{path}: {}",
-            run.stdout
+            run.stdout_text()
         );
     }
 }
@@ -92,15 +73,15 @@ fn a_dangerous_global_exits_1_and_is_named() {
     let run = pickle(&["scan", path.to_str().unwrap()], b"");
     assert_eq!(run.code, Some(1));
     assert!(
-        run.stdout
+        run.stdout_text()
             .contains("  os.system [REDUCE] dangerous: runs commands"),
         "{}",
-        run.stdout
+        run.stdout_text()
     );
     assert!(
-        run.stdout.contains("  DANGEROUS: os.system\n"),
+        run.stdout_text().contains("  DANGEROUS: os.system\n"),
         "{}",
-        run.stdout
+        run.stdout_text()
     );
 }
 
@@ -108,7 +89,11 @@ fn a_dangerous_global_exits_1_and_is_named() {
 fn standard_input_is_scanned_for_dash() {
     let run = pickle(&["scan", "-"], OS_SYSTEM);
     assert_eq!(run.code, Some(1));
-    assert!(run.stdout.starts_with("-:\n"), "{}", run.stdout);
+    assert!(
+        run.stdout_text().starts_with("-:\n"),
+        "{}",
+        run.stdout_text()
+    );
 }
 
 #[test]
@@ -116,8 +101,12 @@ fn unreadable_input_exits_2() {
     // PROTO 2; then the input ends.
     for data in [&b""[..], b"\x80\x02", b"not a pickle"] {
         let run = pickle(&["scan", "-"], data);
-        assert_eq!(run.code, Some(2), "{data:?}: {}", run.stdout);
-        assert!(run.stdout.contains("unreadable: "), "{}", run.stdout);
+        assert_eq!(run.code, Some(2), "{data:?}: {}", run.stdout_text());
+        assert!(
+            run.stdout_text().contains("unreadable: "),
+            "{}",
+            run.stdout_text()
+        );
     }
     let run = pickle(&["scan", "/nonexistent/file.pkl"], b"");
     assert_eq!(run.code, Some(2));
@@ -133,12 +122,16 @@ fn dangerous_beats_unreadable() {
     let refused = temp_file("global_then_junk.pkl", b"\x80\x02cos\nsystem\n)R\xff");
     for path in [truncated, refused] {
         let run = pickle(&["scan", path.to_str().unwrap()], b"");
-        assert_eq!(run.code, Some(1), "{}", run.stdout);
-        assert!(run.stdout.contains("unreadable: "), "{}", run.stdout);
+        assert_eq!(run.code, Some(1), "{}", run.stdout_text());
         assert!(
-            run.stdout.contains("DANGEROUS: os.system"),
+            run.stdout_text().contains("unreadable: "),
             "{}",
-            run.stdout
+            run.stdout_text()
+        );
+        assert!(
+            run.stdout_text().contains("DANGEROUS: os.system"),
+            "{}",
+            run.stdout_text()
         );
     }
     // Across files too: one dangerous file, one unreadable.
@@ -155,9 +148,10 @@ fn unknown_globals_pass_unless_strict() {
     let run = pickle(&["scan", path], b"");
     assert_eq!(run.code, Some(0));
     assert!(
-        run.stdout.contains("  mymodule.Example [NEWOBJ] unknown\n"),
+        run.stdout_text()
+            .contains("  mymodule.Example [NEWOBJ] unknown\n"),
         "{}",
-        run.stdout
+        run.stdout_text()
     );
     assert_eq!(pickle(&["scan", "--strict", path], b"").code, Some(1));
     let safe = temp_file("safe_set.pkl", SAFE_SET);
@@ -174,7 +168,7 @@ fn json_output_describes_every_global() {
         b"\x80\x02c__builtin__\neval\nX\x01\x00\x00\x001\x85R.",
     );
     assert_eq!(run.code, Some(1));
-    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout_text()).expect("JSON");
     assert_eq!(doc["exit_code"], 1);
     let file = &doc["files"][0];
     assert_eq!(file["path"], "-");
@@ -196,7 +190,7 @@ fn json_output_reports_the_error_with_its_offset_in_the_file() {
     // EMPTY_DICT, BUILD (refused: a list has no state).
     let run = pickle(&["scan", "--json", "-"], b"K\x01.\x80\x02cos\nsystem\n]}b.");
     assert_eq!(run.code, Some(1));
-    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout_text()).expect("JSON");
     let file = &doc["files"][0];
     assert_eq!(file["pickles"], 1);
     assert_eq!(file["error"]["offset"], 18);
@@ -225,7 +219,7 @@ fn every_malicious_fixture_fails() {
         } else {
             1
         };
-        assert_eq!(run.code, Some(expected), "{name}: {}", run.stdout);
+        assert_eq!(run.code, Some(expected), "{name}: {}", run.stdout_text());
     }
     assert!(seen >= 20);
 }
@@ -281,7 +275,11 @@ fn every_code_execution_file_of_the_malicious_corpus_is_dangerous() {
         let run = pickle(&["scan", file.to_str().unwrap()], b"");
         let dangerous = run.code == Some(1);
         if dangerous != CODE_EXECUTION.contains(&name) {
-            wrong.push(format!("{name}: exit {:?}\n{}", run.code, run.stdout));
+            wrong.push(format!(
+                "{name}: exit {:?}\n{}",
+                run.code,
+                run.stdout_text()
+            ));
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));

@@ -424,23 +424,41 @@ impl<'p, W: io::Write> Writer<'p, W> {
         len: usize,
         mut item: impl FnMut(&mut Self, usize) -> Result<()>,
     ) -> Result<()> {
+        self.write_filled(&LIST, len, &mut item)
+    }
+
+    /// A list or a dict: the empty container, memoized at once (so an item
+    /// can refer back to it), then its items, one at a time at protocol 0 or
+    /// for a single item, else in batches.
+    fn write_filled(
+        &mut self,
+        shape: &Filled,
+        len: usize,
+        item: &mut impl FnMut(&mut Self, usize) -> Result<()>,
+    ) -> Result<()> {
         self.begin()?;
         if self.protocol() >= 1 {
-            self.core.op(Opcode::EmptyList);
+            self.core.op(shape.empty);
         } else {
             self.core.op(Opcode::Mark);
-            self.core.op(Opcode::List);
+            self.core.op(shape.from_mark);
         }
         let index = self.core.memo_put_new()?;
         self.bind(index);
         self.open(None)?;
         if self.protocol() == 0 || len == 1 {
             for i in 0..len {
-                self.items(1, "write_list", i, |w| item(w, i))?;
-                self.core.op(Opcode::Append);
+                self.items(shape.per_item, shape.what, i, |w| item(w, i))?;
+                self.core.op(shape.one);
             }
         } else if len > 0 {
-            self.batches(len, 1, "write_list", Opcode::Appends, false, &mut item)?;
+            let (per_item, what, many, again) = (
+                shape.per_item,
+                shape.what,
+                shape.many,
+                shape.again_after_full,
+            );
+            self.batches(len, per_item, what, many, again, item)?;
         }
         self.close();
         self.done(Some(index))
@@ -503,26 +521,7 @@ impl<'p, W: io::Write> Writer<'p, W> {
         len: usize,
         mut entry: impl FnMut(&mut Self, usize) -> Result<()>,
     ) -> Result<()> {
-        self.begin()?;
-        if self.protocol() >= 1 {
-            self.core.op(Opcode::EmptyDict);
-        } else {
-            self.core.op(Opcode::Mark);
-            self.core.op(Opcode::Dict);
-        }
-        let index = self.core.memo_put_new()?;
-        self.bind(index);
-        self.open(None)?;
-        if self.protocol() == 0 || len == 1 {
-            for i in 0..len {
-                self.items(2, "write_dict", i, |w| entry(w, i))?;
-                self.core.op(Opcode::SetItem);
-            }
-        } else if len > 0 {
-            self.batches(len, 2, "write_dict", Opcode::SetItems, true, &mut entry)?;
-        }
-        self.close();
-        self.done(Some(index))
+        self.write_filled(&DICT, len, &mut entry)
     }
 
     /// A new set of `len` items.
@@ -866,6 +865,38 @@ impl<'p, W: io::Write> Writer<'p, W> {
         self.done(index)
     }
 }
+
+/// How a list or a dict is written: its opcodes, and how many objects make one item.
+struct Filled {
+    what: &'static str,
+    empty: Opcode,
+    from_mark: Opcode,
+    per_item: usize,
+    one: Opcode,
+    many: Opcode,
+    /// A full batch is followed by another, even an empty one (`batch_dict_exact`).
+    again_after_full: bool,
+}
+
+const LIST: Filled = Filled {
+    what: "write_list",
+    empty: Opcode::EmptyList,
+    from_mark: Opcode::List,
+    per_item: 1,
+    one: Opcode::Append,
+    many: Opcode::Appends,
+    again_after_full: false,
+};
+
+const DICT: Filled = Filled {
+    what: "write_dict",
+    empty: Opcode::EmptyDict,
+    from_mark: Opcode::Dict,
+    per_item: 2,
+    one: Opcode::SetItem,
+    many: Opcode::SetItems,
+    again_after_full: true,
+};
 
 /// Pickles `value` at `protocol` into a new `Vec`, as
 /// `Pickler::new().protocol(protocol).dumps(value)`.
