@@ -168,7 +168,7 @@ fn json_output_describes_every_global() {
         b"\x80\x02c__builtin__\neval\nX\x01\x00\x00\x001\x85R.",
     );
     assert_eq!(run.code, Some(1));
-    let doc: serde_json::Value = serde_json::from_str(&run.stdout_text()).expect("JSON");
+    let doc: serde_json::Value = serde_json::from_str(run.stdout_text()).expect("JSON");
     assert_eq!(doc["exit_code"], 1);
     let file = &doc["files"][0];
     assert_eq!(file["path"], "-");
@@ -190,7 +190,7 @@ fn json_output_reports_the_error_with_its_offset_in_the_file() {
     // EMPTY_DICT, BUILD (refused: a list has no state).
     let run = pickle(&["scan", "--json", "-"], b"K\x01.\x80\x02cos\nsystem\n]}b.");
     assert_eq!(run.code, Some(1));
-    let doc: serde_json::Value = serde_json::from_str(&run.stdout_text()).expect("JSON");
+    let doc: serde_json::Value = serde_json::from_str(run.stdout_text()).expect("JSON");
     let file = &doc["files"][0];
     assert_eq!(file["pickles"], 1);
     assert_eq!(file["error"]["offset"], 18);
