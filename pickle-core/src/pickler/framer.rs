@@ -38,6 +38,9 @@ pub(super) struct Framer<W> {
     framing: bool,
     /// Where in `buf` the open frame's header placeholder starts.
     frame_start: Option<usize>,
+    /// Whether `buf` is the whole output (`dumps`): nothing is flushed to
+    /// `out`, and frames are committed in place.
+    keep: bool,
 }
 
 impl<W: Write> Framer<W> {
@@ -47,7 +50,38 @@ impl<W: Write> Framer<W> {
             buf: Vec::with_capacity(4096),
             framing: false,
             frame_start: None,
+            keep: false,
         }
+    }
+
+    /// A framer that keeps the whole pickle in memory, for `dumps`: the
+    /// bytes are written once, into the buffer [`Framer::into_bytes`] returns.
+    pub(super) fn in_memory(out: W) -> Self {
+        Framer {
+            keep: true,
+            ..Framer::new(out)
+        }
+    }
+
+    /// The pickle written by an [`in_memory`](Framer::in_memory) framer, after [`finish`](Framer::finish).
+    pub(super) fn into_bytes(self) -> Vec<u8> {
+        self.buf
+    }
+
+    /// The buffer to append whole opcodes to, in the current frame (opened if
+    /// framing and none is open).
+    #[inline]
+    pub(super) fn buf(&mut self) -> &mut Vec<u8> {
+        if self.framing && self.frame_start.is_none() {
+            self.open_frame();
+        }
+        &mut self.buf
+    }
+
+    #[cold]
+    fn open_frame(&mut self) {
+        self.frame_start = Some(self.buf.len());
+        self.buf.extend_from_slice(&[0; FRAME_HEADER_SIZE]);
     }
 
     /// Turns framing on; called after PROTO, which is never framed.
@@ -56,12 +90,9 @@ impl<W: Write> Framer<W> {
     }
 
     /// Appends bytes to the open frame, opening one if needed.
+    #[inline]
     pub(super) fn write(&mut self, data: &[u8]) {
-        if self.framing && self.frame_start.is_none() {
-            self.frame_start = Some(self.buf.len());
-            self.buf.extend_from_slice(&[0; FRAME_HEADER_SIZE]);
-        }
-        self.buf.extend_from_slice(data);
+        self.buf().extend_from_slice(data);
     }
 
     /// Writes one opcode byte.
@@ -81,6 +112,10 @@ impl<W: Write> Framer<W> {
         }
         self.commit_frame();
         self.buf.extend_from_slice(header);
+        if self.keep {
+            self.buf.extend_from_slice(data);
+            return Ok(());
+        }
         self.flush_buf()?;
         self.out.write_all(data)
     }
@@ -125,7 +160,7 @@ impl<W: Write> Framer<W> {
 
     fn flush_buf(&mut self) -> io::Result<()> {
         debug_assert!(self.frame_start.is_none());
-        if !self.buf.is_empty() {
+        if !self.keep && !self.buf.is_empty() {
             self.out.write_all(&self.buf)?;
             self.buf.clear();
         }

@@ -148,9 +148,7 @@ impl<'a> Pickler<'a> {
     /// # Ok::<(), pickle_core::Error>(())
     /// ```
     pub fn dumps<T: ToPickle + ?Sized>(&mut self, value: &T) -> Result<Vec<u8>> {
-        let mut out = Vec::new();
-        self.dump(value, &mut out)?;
-        Ok(out)
+        Writer::new(Core::in_memory(self)).dump_into_bytes(value)
     }
 
     /// Writes `value` as a pickle to `writer`. See [`Pickler::dumps`].

@@ -53,8 +53,16 @@ pub(crate) struct Core<'p, W> {
     pid_nesting: usize,
     framer: Framer<W>,
     memo: Memo,
-    /// Where opcodes are encoded before they go to the framer.
-    scratch: Vec<u8>,
+}
+
+impl<'p> Core<'p, io::Sink> {
+    /// The writing of one pickle into memory, for `dumps`: the bytes go
+    /// straight into the buffer [`Core::into_bytes`] returns, copied once.
+    pub(crate) fn in_memory(pickler: &'p mut Pickler<'_>) -> Self {
+        let mut core = Core::new(io::sink(), pickler);
+        core.framer = Framer::in_memory(io::sink());
+        core
+    }
 }
 
 impl<'p, W: io::Write> Core<'p, W> {
@@ -83,8 +91,12 @@ impl<'p, W: io::Write> Core<'p, W> {
             pid_nesting: 0,
             framer: Framer::new(out),
             memo: Memo::new(0),
-            scratch: Vec::new(),
         }
+    }
+
+    /// The pickle written so far, when writing in memory (see [`Core::in_memory`]).
+    pub(crate) fn into_bytes(self) -> Vec<u8> {
+        self.framer.into_bytes()
     }
 
     pub(crate) fn proto(&self) -> u8 {
@@ -123,19 +135,19 @@ impl<'p, W: io::Write> Core<'p, W> {
         self.framer.op(op);
     }
 
+    /// Appends whole opcodes to the output: `encode` gets the buffer and the protocol.
+    #[inline]
     fn emit(&mut self, encode: impl FnOnce(&mut Vec<u8>, u8) -> Result<()>) -> Result<()> {
-        self.scratch.clear();
-        encode(&mut self.scratch, self.proto)?;
-        self.framer.write(&self.scratch);
-        Ok(())
+        let proto = self.proto;
+        encode(self.framer.buf(), proto)
     }
 
     pub(crate) fn write_bool(&mut self, b: bool) {
-        self.scratch.clear();
-        encode::bool(&mut self.scratch, self.proto, b);
-        self.framer.write(&self.scratch);
+        let proto = self.proto;
+        encode::bool(self.framer.buf(), proto, b);
     }
 
+    #[inline]
     pub(crate) fn write_int(&mut self, i: i64) -> Result<()> {
         self.emit(|out, proto| encode::int(out, proto, i))
     }
@@ -144,23 +156,23 @@ impl<'p, W: io::Write> Core<'p, W> {
         self.emit(|out, proto| encode::bigint(out, proto, i))
     }
 
+    #[inline]
     pub(crate) fn write_float(&mut self, x: f64) {
-        self.scratch.clear();
-        encode::float(&mut self.scratch, self.proto, x);
-        self.framer.write(&self.scratch);
+        let proto = self.proto;
+        encode::float(self.framer.buf(), proto, x);
     }
 
     /// GET, BINGET or LONG_BINGET.
+    #[inline]
     pub(crate) fn memo_get(&mut self, index: u32) {
-        self.scratch.clear();
-        encode::memo_get(&mut self.scratch, self.proto, index);
-        self.framer.write(&self.scratch);
+        let proto = self.proto;
+        encode::memo_get(self.framer.buf(), proto, index);
     }
 
+    #[inline]
     fn write_put(&mut self, index: u32) {
-        self.scratch.clear();
-        encode::memo_put(&mut self.scratch, self.proto, index);
-        self.framer.write(&self.scratch);
+        let proto = self.proto;
+        encode::memo_put(self.framer.buf(), proto, index);
     }
 
     fn memo_put(&mut self, key: Key) -> Result<u32> {

@@ -139,8 +139,12 @@ impl<'p, W: io::Write> Writer<'p, W> {
 
     /// Writes the whole pickle: PROTO, `value`, STOP.
     pub(crate) fn dump<T: ToPickle + ?Sized>(mut self, value: &T) -> Result<()> {
+        self.write_whole(value)
+    }
+
+    fn write_whole<T: ToPickle + ?Sized>(&mut self, value: &T) -> Result<()> {
         self.core.start();
-        value.to_pickle(&mut self)?;
+        value.to_pickle(self)?;
         match self.objects.len() {
             1 => self.core.finish(),
             n => Err(unpicklable(format!(
@@ -148,7 +152,17 @@ impl<'p, W: io::Write> Writer<'p, W> {
             ))),
         }
     }
+}
 
+impl<'p> Writer<'p, io::Sink> {
+    /// Writes the whole pickle in memory and returns it (`dumps`).
+    pub(crate) fn dump_into_bytes<T: ToPickle + ?Sized>(mut self, value: &T) -> Result<Vec<u8>> {
+        self.write_whole(value)?;
+        Ok(self.core.into_bytes())
+    }
+}
+
+impl<'p, W: io::Write> Writer<'p, W> {
     /// The protocol being written, 0 to 5.
     pub fn protocol(&self) -> u8 {
         self.core.proto()
