@@ -145,6 +145,100 @@ impl<'v, 'de, 'n> Fields<'v, 'de, 'n> {
     }
 }
 
+/// The fields of a `#[pickle(dict)]` struct, by position, from the entries
+/// of a plain dict, with the same `get`/`require`/`deny_unknown` as [`Fields`].
+///
+/// Reads what the standard maps read as a dict: a `dict`, or a
+/// `collections.OrderedDict`, `defaultdict` or `Counter`. As in Python, a
+/// key set twice (only a crafted pickle does that) keeps its last value.
+pub struct DictFields<'v, 'de, 'n> {
+    /// The Rust type, for messages.
+    rust: &'static str,
+    names: &'n [&'n str],
+    values: Vec<Option<Node<'v, 'de>>>,
+    /// The first key that names no field.
+    unknown: Option<Node<'v, 'de>>,
+}
+
+impl<'v, 'de, 'n> DictFields<'v, 'de, 'n> {
+    /// The fields `names` of the struct `rust` from the dict at `node`.
+    pub fn new(node: Node<'v, 'de>, rust: &'static str, names: &'n [&'n str]) -> Result<Self> {
+        let pairs = dict_pairs(node).ok_or_else(|| node.type_error("dict"))?;
+        let mut values = vec![None; names.len()];
+        let mut unknown = None;
+        for (key, value) in pairs {
+            match key
+                .as_str()
+                .and_then(|k| names.iter().position(|name| *name == k))
+            {
+                Some(i) => values[i] = Some(value),
+                None => {
+                    unknown.get_or_insert(key);
+                }
+            }
+        }
+        Ok(DictFields {
+            rust,
+            names,
+            values,
+            unknown,
+        })
+    }
+
+    /// Field `i`, or `None` if the dict has no such key.
+    pub fn get(&self, i: usize) -> Option<Node<'v, 'de>> {
+        self.values[i]
+    }
+
+    /// Field `i`, or a [`MissingAttribute`](ErrorKind::MissingAttribute)
+    /// error naming the type and the key.
+    pub fn require(&self, i: usize) -> Result<Node<'v, 'de>> {
+        self.get(i).ok_or_else(|| {
+            Error::new(
+                ErrorKind::MissingAttribute,
+                format!("dict for {} has no key '{}'", self.rust, self.names[i]),
+            )
+        })
+    }
+
+    /// `deny_unknown_fields`: an [`UnknownAttribute`](ErrorKind::UnknownAttribute)
+    /// error for the first key that names no field (a key that is not a str included).
+    pub fn deny_unknown(&self) -> Result<()> {
+        match self.unknown {
+            Some(key) => Err(Error::new(
+                ErrorKind::UnknownAttribute,
+                format!("dict for {} has an unknown key {key:?}", self.rust),
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The entries of a dict, or of a `collections.OrderedDict`, `defaultdict`
+/// or `Counter`: what the standard maps' `FromPickle` reads as a dict
+/// (`pickle_core::types::collections::dict_like`), through the public API.
+fn dict_pairs<'v, 'de>(node: Node<'v, 'de>) -> Option<Vec<(Node<'v, 'de>, Node<'v, 'de>)>> {
+    if let Some(pairs) = node.pairs() {
+        return Some(pairs.collect());
+    }
+    let obj = node
+        .expect_instance(&[
+            ("collections", "OrderedDict"),
+            ("collections", "defaultdict"),
+            ("collections", "Counter"),
+        ])
+        .ok()?;
+    let mut pairs = Vec::new();
+    if obj.class().1 == "Counter" {
+        // Counter.__reduce__: (Counter, (dict(self),)), or (Counter, ()).
+        if let Some(dict) = obj.args().next() {
+            pairs.extend(dict.pairs()?);
+        }
+    }
+    pairs.extend(obj.dict_items());
+    Some(pairs)
+}
+
 /// The state BUILD applied to an instance of a `state = "..."` type.
 pub fn expect_state<'v, 'de>(obj: &InstanceView<'v, 'de>) -> Result<Node<'v, 'de>> {
     obj.state().ok_or_else(|| {

@@ -86,7 +86,8 @@ pub mod __private;
 /// as `(dict, slots)` or `(None, slots)`, or as the list of field values, in
 /// declaration order, that a `@dataclass(frozen=True, slots=True)` writes.
 /// Attributes the struct does not name are ignored unless
-/// [`deny_unknown_fields`](#deny_unknown_fields) is set.
+/// [`deny_unknown_fields`](#deny_unknown_fields) is set. To pickle a struct
+/// as a plain `dict` of its fields instead, with no class, see [`dict`](#dict).
 ///
 /// A **tuple struct** is written like a `collections.namedtuple`: its
 /// fields are the constructor arguments, `NEWOBJ(cls, (a, b))` with no
@@ -300,6 +301,56 @@ pub mod __private;
 /// let bytes = pickle::ser::to_vec(&UserId(7), 2)?;
 /// assert_eq!(bytes, pickle::ser::to_vec(&7_u64, 2)?);
 /// assert_eq!(pickle::de::from_slice::<UserId>(&bytes)?, UserId(7));
+/// # Ok::<(), pickle::Error>(())
+/// ```
+///
+/// ## `dict`
+///
+/// `#[pickle(dict)]` on a struct with named fields: the struct is a plain
+/// Python `dict` of its fields, not an instance of a class. The keys are the
+/// field names (after [`rename`](#rename) and [`rename_all`](#rename_all)),
+/// in field order, skipped fields left out; the bytes are those of
+/// `pickle.dumps` of that dict at every protocol, its keys written once per
+/// pickle and fetched from the memo after that, as for attribute names.
+/// Loading reads a dict, or the `collections.OrderedDict`, `defaultdict` or
+/// `Counter` the standard maps read as one, in any key order. A missing key
+/// is a [`MissingAttribute`](ErrorKind::MissingAttribute) error unless the
+/// field has a [`default`](#default); other keys are ignored unless
+/// [`deny_unknown_fields`](#deny_unknown_fields) makes them an
+/// [`UnknownAttribute`](ErrorKind::UnknownAttribute) error. The field
+/// attributes work as for an instance; `dict` cannot be combined with the
+/// attributes that describe a class or an instance (`module`, `name`,
+/// `alias`, `transparent`, `slots`, `frozen_slots`, `getnewargs`, `state`).
+///
+/// ```
+/// # use pickle::Pickle;
+/// #[derive(Pickle, Debug, PartialEq)]
+/// #[pickle(dict, rename_all = "camelCase")]
+/// struct User {
+///     user_id: i64,
+///     name: String,
+///     #[pickle(skip)]
+///     session: Option<u64>,
+/// }
+///
+/// let user = User { user_id: 7, name: "ann".into(), session: Some(1) };
+/// // pickle.dumps({'userId': 7, 'name': 'ann'}, protocol=2)
+/// let bytes = pickle::ser::to_vec(&user, 2)?;
+/// assert_eq!(bytes, b"\x80\x02}q\x00(X\x06\x00\x00\x00userIdq\x01K\x07X\x04\x00\x00\x00nameq\x02X\x03\x00\x00\x00annq\x03u.");
+/// let back: User = pickle::de::from_slice(&bytes)?;
+/// assert_eq!(back, User { user_id: 7, name: "ann".into(), session: None });
+///
+/// // pickle.dumps(collections.OrderedDict(userId=7, name='ann'), protocol=2)
+/// let ordered = b"\x80\x02ccollections\nOrderedDict\nq\x00)Rq\x01(X\x06\x00\x00\x00userIdq\x02K\x07X\x04\x00\x00\x00nameq\x03X\x03\x00\x00\x00annq\x04u.";
+/// assert_eq!(pickle::de::from_slice::<User>(ordered)?, back);
+///
+/// #[derive(Pickle, Debug)]
+/// #[pickle(dict, deny_unknown_fields)]
+/// struct Strict { name: String }
+///
+/// let err = pickle::de::from_slice::<Strict>(&bytes).unwrap_err();
+/// assert_eq!(err.kind(), pickle::ErrorKind::UnknownAttribute);
+/// assert!(err.to_string().contains("unknown key 'userId'"));
 /// # Ok::<(), pickle::Error>(())
 /// ```
 ///

@@ -843,3 +843,270 @@ fn lifetimes_where_clauses_skipped_params_and_associated_types_get_the_right_bou
     let back: Vec<Either<String>> = from_slice(&to_vec(&values, 3).unwrap()).unwrap();
     assert_eq!(back, values);
 }
+
+// ---------------------------------------------------------------------------
+// `#[pickle(dict)]`: a plain Python dict of the fields, no class.
+
+#[derive(Pickle, Debug, PartialEq, Clone)]
+#[pickle(dict)]
+struct PointDict {
+    x: i64,
+    y: i64,
+}
+
+#[derive(Pickle, Debug, PartialEq)]
+#[pickle(dict, deny_unknown_fields)]
+struct StrictPointDict {
+    x: i64,
+    y: i64,
+}
+
+#[derive(Pickle, Debug, PartialEq)]
+#[pickle(dict)]
+struct EmptyDict {}
+
+/// Every field attribute at once, inside a dict: a renamed key, bytes, a
+/// `with` module, a class instance as a value, a skipped field and a default.
+#[derive(Pickle, Debug, PartialEq)]
+#[pickle(dict, rename_all = "camelCase")]
+struct RecordDict {
+    user_id: i64,
+    #[pickle(rename = "type")]
+    kind: String,
+    #[pickle(bytes)]
+    payload: Vec<u8>,
+    tags: Vec<String>,
+    origin: Point,
+    #[pickle(with = "seconds")]
+    timeout: std::time::Duration,
+    #[pickle(skip)]
+    cache: Option<String>,
+    #[pickle(default)]
+    note: Option<String>,
+}
+
+/// A `Duration` as a float number of seconds.
+mod seconds {
+    use pickle::de::Node;
+    use pickle::ser::Writer;
+    use std::time::Duration;
+
+    pub fn to_pickle<W: std::io::Write>(d: &Duration, w: &mut Writer<'_, W>) -> pickle::Result<()> {
+        w.write_float(d.as_secs_f64())
+    }
+
+    pub fn from_pickle(node: Node<'_, '_>) -> pickle::Result<Duration> {
+        Ok(Duration::from_secs_f64(node.extract()?))
+    }
+}
+
+/// An instance whose attributes are dict structs.
+#[derive(Pickle, Debug, PartialEq)]
+struct Nest {
+    first: PointDict,
+    rest: Vec<PointDict>,
+}
+
+#[derive(Pickle, Debug, PartialEq)]
+#[pickle(dict)]
+struct GenericDict<T> {
+    first: T,
+    second: T,
+}
+
+#[derive(Pickle, Debug, PartialEq)]
+#[pickle(dict)]
+struct TokenDict<'a> {
+    #[pickle(rename = "type")]
+    kind: &'a str,
+}
+
+fn record_dict() -> RecordDict {
+    RecordDict {
+        user_id: 7,
+        kind: "word".into(),
+        payload: vec![0, 1, 0xfe],
+        tags: vec!["red".into(), "green".into()],
+        origin: Point { x: 1, y: 2 },
+        timeout: std::time::Duration::from_millis(1500),
+        cache: None,
+        note: None,
+    }
+}
+
+fn nest() -> Nest {
+    Nest {
+        first: PointDict { x: 1, y: 2 },
+        rest: vec![PointDict { x: 3, y: 4 }, PointDict { x: 5, y: 6 }],
+    }
+}
+
+#[test]
+fn dict_struct_is_byte_identical_to_a_cpython_dict_at_every_protocol() {
+    assert_same_bytes_as_cpython("point_dict", &PointDict { x: 1, y: 2 });
+    assert_same_bytes_as_cpython("empty_dict", &EmptyDict {});
+    assert_same_bytes_as_cpython(
+        "generic_dict",
+        &GenericDict {
+            first: 1,
+            second: 2,
+        },
+    );
+    assert_same_bytes_as_cpython("token_dict", &TokenDict { kind: "word" });
+    // A skipped field is left out, whatever it holds.
+    let mut record = record_dict();
+    record.cache = Some("not pickled".into());
+    assert_same_bytes_as_cpython("record_dict", &record);
+}
+
+#[test]
+fn dict_structs_write_each_key_once_and_nest_in_instances() {
+    // The second dict's keys are memo GETs, as CPython writes the same key objects.
+    let points: Vec<PointDict> = (0..3).map(|i| PointDict { x: i, y: -i }).collect();
+    assert_same_bytes_as_cpython("point_dicts", &points);
+    let generic: Vec<GenericDict<i64>> = (0..3)
+        .map(|i| GenericDict {
+            first: i,
+            second: -i,
+        })
+        .collect();
+    assert_same_bytes_as_cpython("generic_dicts", &generic);
+    assert_same_bytes_as_cpython("nest", &nest());
+}
+
+#[test]
+fn python_loads_a_dict_struct_as_a_plain_dict() {
+    let all = [0, 1, 2, 3, 4, 5];
+    assert_python_sees_case("point_dict", &PointDict { x: 1, y: 2 }, &all);
+    assert_python_sees_case("empty_dict", &EmptyDict {}, &all);
+    assert_python_sees_case("record_dict", &record_dict(), &all);
+    assert_python_sees_case("nest", &nest(), &all);
+    assert_eq!(
+        python_case("point_dict"),
+        json!({"dict": [["x", 1], ["y", 2]]})
+    );
+}
+
+#[test]
+fn dict_struct_round_trips_what_cpython_wrote() {
+    assert_reads_cpython("point_dict", &PointDict { x: 1, y: 2 });
+    assert_reads_cpython(
+        "point_dicts",
+        &(0..3)
+            .map(|i| PointDict { x: i, y: -i })
+            .collect::<Vec<_>>(),
+    );
+    assert_reads_cpython("empty_dict", &EmptyDict {});
+    assert_reads_cpython(
+        "generic_dict",
+        &GenericDict {
+            first: 1_i64,
+            second: 2,
+        },
+    );
+    assert_reads_cpython("record_dict", &record_dict());
+    assert_reads_cpython("nest", &nest());
+    // Keys in another order than the fields.
+    assert_reads_cpython("point_dict_reversed", &PointDict { x: 1, y: 2 });
+    // Python -> Rust -> Python: the same bytes CPython wrote, at every protocol.
+    for (protocol, data) in cpython_dumps("record_dict").into_iter().enumerate() {
+        let data = data.expect("CPython pickles the dict at every protocol");
+        let record: RecordDict = from_slice(&data).unwrap();
+        assert_eq!(
+            to_vec(&record, protocol as u8).unwrap(),
+            data,
+            "protocol {protocol}"
+        );
+    }
+}
+
+#[test]
+fn dict_struct_reads_the_dict_subclasses_the_maps_read() {
+    for case in ["point_ordered_dict", "point_defaultdict", "point_counter"] {
+        assert_reads_cpython(case, &PointDict { x: 1, y: 2 });
+    }
+}
+
+#[test]
+fn dict_struct_missing_and_unknown_keys() {
+    // A missing key is an error, unless the field has a default.
+    let err = from_slice::<PointDict>(&cpython_dump("point_dict_x", 2)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::MissingAttribute);
+    assert!(err.to_string().contains("no key 'y'"), "{err}");
+    #[derive(Pickle, Debug, PartialEq)]
+    #[pickle(dict)]
+    struct ConfigDict {
+        name: String,
+        #[pickle(default)]
+        verbose: bool,
+        #[pickle(default = "three")]
+        retries: u32,
+    }
+    assert_reads_cpython(
+        "config_dict_v1",
+        &ConfigDict {
+            name: "x".into(),
+            verbose: false,
+            retries: 3,
+        },
+    );
+    let err = from_slice::<ConfigDict>(&cpython_dump("empty_dict", 2)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::MissingAttribute);
+    assert!(err.to_string().contains("no key 'name'"), "{err}");
+
+    // An unknown key is ignored, or an error with deny_unknown_fields.
+    let data = cpython_dump("point_dict_extra", 2);
+    assert_eq!(
+        from_slice::<PointDict>(&data).unwrap(),
+        PointDict { x: 1, y: 2 }
+    );
+    let err = from_slice::<StrictPointDict>(&data).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnknownAttribute);
+    assert!(err.to_string().contains("unknown key 'z'"), "{err}");
+    assert_eq!(
+        from_slice::<StrictPointDict>(&cpython_dump("point_dict", 2)).unwrap(),
+        StrictPointDict { x: 1, y: 2 }
+    );
+}
+
+#[test]
+fn dict_struct_type_errors_name_the_field_and_an_instance_is_not_a_dict() {
+    let err = from_slice::<PointDict>(&cpython_dump("point_dict_str", 2)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TypeMismatch);
+    assert_eq!(err.path().as_deref(), Some("PointDict.x"));
+    // An instance of class Point is not a dict, and a dict is not a Point.
+    let err = from_slice::<PointDict>(&cpython_dump("point", 2)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TypeMismatch);
+    assert!(err.to_string().contains("expected dict"), "{err}");
+    let err = from_slice::<Point>(&cpython_dump("point_dict", 2)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TypeMismatch);
+}
+
+#[test]
+fn dict_struct_borrowed_str_borrows_from_the_pickle() {
+    let data = cpython_dump("token_dict", 4);
+    let token: TokenDict<'_> = from_slice(&data).unwrap();
+    assert_eq!(token.kind, "word");
+    assert!(
+        data.as_ptr_range().contains(&token.kind.as_ptr()),
+        "the str is not borrowed"
+    );
+}
+
+#[test]
+fn dict_struct_is_a_variant_of_a_polymorphic_enum() {
+    // A dict struct has no class: the enum tries it in order.
+    #[derive(Pickle, Debug, PartialEq)]
+    enum Either {
+        Point(Point),
+        Dict(PointDict),
+    }
+    let values = vec![
+        Either::Dict(PointDict { x: 1, y: 2 }),
+        Either::Point(Point { x: 3, y: 4 }),
+    ];
+    for protocol in 0..=5 {
+        let data = to_vec(&values, protocol).unwrap();
+        assert_eq!(from_slice::<Vec<Either>>(&data).unwrap(), values);
+    }
+}

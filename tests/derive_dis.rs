@@ -108,3 +108,35 @@ fn polymorphic_enum_writes_the_values_it_holds() {
     ];
     insta::assert_snapshot!("shapes_p3", dis(&shapes, 3));
 }
+
+#[derive(Pickle)]
+#[pickle(dict, rename_all = "camelCase")]
+struct Entry {
+    user_id: i64,
+    label: String,
+}
+
+#[test]
+fn dict_structs_are_plain_dicts_whose_keys_are_fetched_from_the_memo() {
+    let entries = vec![
+        Entry {
+            user_id: 1,
+            label: "one".into(),
+        },
+        Entry {
+            user_id: 2,
+            label: "two".into(),
+        },
+    ];
+    insta::assert_snapshot!("two_entries_p4", dis(&entries, 4));
+    insta::assert_snapshot!(
+        "entry_p0",
+        dis(
+            &Entry {
+                user_id: 1,
+                label: "one".into()
+            },
+            0
+        )
+    );
+}

@@ -69,6 +69,8 @@ pub(crate) enum Shape<'a> {
     FrozenSlots,
     /// Named and unit structs: NEWOBJ, then the `__dict__`, BUILD (none when it is empty).
     Dict,
+    /// `dict`: no instance, no class; a plain `dict` of the fields.
+    PlainDict,
 }
 
 /// What a C-like enum pickles as, versus an enum of class types.
@@ -141,7 +143,9 @@ impl Style {
 impl Struct<'_> {
     pub(crate) fn shape(&self) -> Shape<'_> {
         let a = &self.attrs;
-        if a.transparent.is_some() {
+        if a.dict.is_some() {
+            Shape::PlainDict
+        } else if a.transparent.is_some() {
             Shape::Transparent
         } else if let Some(state) = &a.state {
             Shape::State(&state.value)

@@ -48,6 +48,7 @@ pub(crate) struct Container {
     pub(crate) getnewargs: Option<Attr<()>>,
     pub(crate) state: Option<Attr<syn::Path>>,
     pub(crate) str_values: Option<Attr<()>>,
+    pub(crate) dict: Option<Attr<()>>,
 }
 
 /// `#[pickle(...)]` on an enum variant.
@@ -93,6 +94,7 @@ const CONTAINER: &[&str] = &[
     "getnewargs",
     "state",
     "str_values",
+    "dict",
 ];
 const VARIANT: &[&str] = &["value"];
 const FIELD: &[&str] = &["rename", "skip", "default", "with", "bytes"];
@@ -439,6 +441,7 @@ impl Container {
                 "frozen_slots" => set(cx, &mut c.frozen_slots, &entry, flag(cx, &entry)),
                 "getnewargs" => set(cx, &mut c.getnewargs, &entry, flag(cx, &entry)),
                 "str_values" => set(cx, &mut c.str_values, &entry, flag(cx, &entry)),
+                "dict" => set(cx, &mut c.dict, &entry, flag(cx, &entry)),
                 _ => unknown(cx, place, &entry),
             }
         }

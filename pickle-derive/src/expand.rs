@@ -277,19 +277,29 @@ fn expand_struct(s: &Struct) -> TokenStream {
             let build = construct(&|i, f| read_attribute(rust, f, i));
             (ser, read_attributes(s, &names, build))
         }
+        Shape::PlainDict => {
+            let entries = dict_entries(&written);
+            let n = Literal::usize_unsuffixed(entries.len());
+            let dict = indexed(&entries);
+            // As CPython writes a dict: EMPTY_DICT (or MARK DICT), its memo
+            // PUT, then the entries in SETITEMS batches; the keys are names,
+            // written once per pickle like the attribute names of a `__dict__`.
+            let ser = quote!(__w.write_dict(#n, #dict));
+            let build = construct(&|i, f| read_attribute(rust, f, i));
+            let deny = s
+                .attrs
+                .deny_unknown_fields
+                .as_ref()
+                .map(|_| quote!(__fields.deny_unknown()?;));
+            let de = quote! {
+                let __fields = #rt::DictFields::new(__node, #rust, &[#(#names),*])?;
+                #deny
+                #build
+            };
+            (ser, de)
+        }
         Shape::Dict | Shape::Slots => {
-            let entries: Vec<TokenStream> = written
-                .iter()
-                .map(|f| {
-                    let member = &f.member;
-                    let name = &f.name;
-                    let value = write_field(f, quote!(&self.#member));
-                    quote! {
-                        __w.write_attr_name(#name)?;
-                        #value
-                    }
-                })
-                .collect();
+            let entries = dict_entries(&written);
             let count = entries.len();
             let n = Literal::usize_unsuffixed(count);
             let dict = indexed(&entries);
@@ -323,7 +333,7 @@ fn expand_struct(s: &Struct) -> TokenStream {
     };
 
     let class = match shape {
-        Shape::Transparent => quote!(),
+        Shape::Transparent | Shape::PlainDict => quote!(),
         _ => impls.impl_pickle_class(&classes),
     };
     let ser = impls.impl_to_pickle(&ser_generics, ser);
@@ -331,8 +341,26 @@ fn expand_struct(s: &Struct) -> TokenStream {
     quote!(#ser #de #class)
 }
 
-/// Reads field `i` of a struct whose fields are attributes: from
-/// `__fields`, a `Fields` over the instance.
+/// The entries of a dict of the fields, for `Writer::write_dict`: each
+/// field's name, fetched from the memo after its first time, then its value.
+fn dict_entries(written: &[&Field]) -> Vec<TokenStream> {
+    written
+        .iter()
+        .map(|f| {
+            let member = &f.member;
+            let name = &f.name;
+            let value = write_field(f, quote!(&self.#member));
+            quote! {
+                __w.write_attr_name(#name)?;
+                #value
+            }
+        })
+        .collect()
+}
+
+/// Reads field `i` of a struct whose fields are attributes (or the keys of
+/// a plain dict): from `__fields`, a `Fields` over the instance (or a
+/// `DictFields` over the dict).
 fn read_attribute(rust: &str, f: &Field, i: usize) -> TokenStream {
     let i = Literal::usize_unsuffixed(i);
     if f.attrs.default.is_some() {

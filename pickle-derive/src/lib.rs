@@ -108,6 +108,10 @@ mod tests {
         check_hygiene(parse_quote! { struct Unit; });
         check_hygiene(parse_quote! { #[pickle(transparent)] struct Id(u64); });
         check_hygiene(parse_quote! { #[pickle(state = "my_state")] struct S { a: u8 } });
+        check_hygiene(parse_quote! {
+            #[pickle(dict, deny_unknown_fields, rename_all = "camelCase")]
+            struct AsDict<'a, T> { a_b: T, #[pickle(default)] c: &'a str, #[pickle(skip)] d: u8 }
+        });
         check_hygiene(parse_quote! { enum Color { Red = 1, #[pickle(value = 7)] Green } });
         check_hygiene(parse_quote! { #[pickle(str_values)] enum Mode { Read } });
         check_hygiene(parse_quote! { enum Shape<T> { Circle(Circle), Other(T) } });

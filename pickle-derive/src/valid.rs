@@ -45,7 +45,15 @@ fn check_struct(cx: &Ctxt, s: &Struct) {
     .into_iter()
     .filter_map(|(name, at)| Some((name, at?)))
     .collect();
-    if let Some((first, _)) = shapes.first() {
+    if let Some(dict) = &a.dict {
+        check_plain_dict_attrs(cx, s, &shapes);
+        if s.style != Style::Named {
+            cx.error(
+                dict,
+                "`dict` needs a struct with named fields: the field names are the dict's keys",
+            );
+        }
+    } else if let Some((first, _)) = shapes.first() {
         for (name, at) in &shapes[1..] {
             cx.error(
                 at,
@@ -56,7 +64,7 @@ fn check_struct(cx: &Ctxt, s: &Struct) {
     if let Some(sv) = &a.str_values {
         cx.error(sv, "`str_values` is for C-like enums, not structs");
     }
-    if !matches!(s.shape(), Shape::Transparent) {
+    if !matches!(s.shape(), Shape::Transparent | Shape::PlainDict) {
         check_aliases(cx, &a.alias, &s.classes()[0]);
     }
 
@@ -159,6 +167,8 @@ fn check_struct(cx: &Ctxt, s: &Struct) {
                 }
             }
         }
+        // Checked above, with the other attributes `dict` conflicts with.
+        Shape::PlainDict => {}
         Shape::Dict => {
             if s.style == Style::Unit {
                 if let Some(r) = &a.rename_all {
@@ -173,7 +183,14 @@ fn check_struct(cx: &Ctxt, s: &Struct) {
             check_field(cx, f);
         }
     }
-    if matches!(s.shape(), Shape::Dict | Shape::Slots | Shape::FrozenSlots) {
+    if matches!(
+        s.shape(),
+        Shape::Dict | Shape::Slots | Shape::FrozenSlots | Shape::PlainDict
+    ) {
+        let what = match s.shape() {
+            Shape::PlainDict => "key",
+            _ => "attribute",
+        };
         let mut seen: HashMap<&str, ()> = HashMap::new();
         for f in s.written() {
             if seen.insert(&f.name, ()).is_some() {
@@ -184,12 +201,39 @@ fn check_struct(cx: &Ctxt, s: &Struct) {
                 cx.error(
                     at,
                     format!(
-                        "another field is already pickled as the attribute `{}`",
+                        "another field is already pickled as the {what} `{}`",
                         f.name
                     ),
                 );
             }
         }
+    }
+}
+
+/// `dict`: the struct is a plain Python dict, so nothing that describes a
+/// class or an instance applies. `shapes` are the other shape attributes given.
+fn check_plain_dict_attrs(cx: &Ctxt, s: &Struct, shapes: &[(&str, proc_macro2::TokenStream)]) {
+    let a = &s.attrs;
+    for (name, at) in shapes {
+        cx.error(
+            at,
+            format!(
+                "`{name}` cannot be combined with `dict`: the struct pickles as a plain dict, \
+                 not as an instance of a class"
+            ),
+        );
+    }
+    let why = "with `dict`: the struct pickles as a plain dict, which has no class";
+    for (name, at) in [
+        ("module", a.module.as_ref().map(ToTokens::to_token_stream)),
+        ("name", a.name.as_ref().map(ToTokens::to_token_stream)),
+    ] {
+        if let Some(at) = at {
+            no_effect(cx, name, at, why);
+        }
+    }
+    for alias in &a.alias {
+        no_effect(cx, "alias", alias, why);
     }
 }
 
@@ -252,6 +296,7 @@ fn check_enum(cx: &Ctxt, e: &Enum) {
             a.getnewargs.as_ref().map(ToTokens::to_token_stream),
         ),
         ("state", a.state.as_ref().map(ToTokens::to_token_stream)),
+        ("dict", a.dict.as_ref().map(ToTokens::to_token_stream)),
         (
             "deny_unknown_fields",
             a.deny_unknown_fields

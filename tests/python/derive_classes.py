@@ -87,6 +87,10 @@ class Blob:
     pass
 
 
+class Nest:
+    pass
+
+
 class Circle:
     pass
 
@@ -222,6 +226,36 @@ CASES = {
     "level_high": lambda: Level.HIGH,
     "mode_read_write": lambda: Mode.READ_WRITE,
     "shapes": lambda: [new(Circle, r=1.0), new(Square, side=2.0), new(Circle, r=3.5)],
+    # `#[pickle(dict)]` structs: plain dicts, no class. The keys are names
+    # (the same str objects in every dict a case makes), as field names are.
+    "point_dict": lambda: {"x": 1, "y": 2},
+    "point_dicts": lambda: [{"x": i, "y": -i} for i in range(3)],
+    "point_dict_extra": lambda: {"x": 1, "y": 2, "z": 3},
+    "point_dict_x": lambda: {"x": 1},
+    "point_dict_str": lambda: {"x": "one", "y": 2},
+    "point_dict_reversed": lambda: {"y": 2, "x": 1},
+    "point_ordered_dict": lambda: collections.OrderedDict([("x", 1), ("y", 2)]),
+    "point_defaultdict": lambda: collections.defaultdict(int, {"x": 1, "y": 2}),
+    "point_counter": lambda: collections.Counter({"x": 1, "y": 2}),
+    "empty_dict": lambda: {},
+    "config_dict_v1": lambda: {"name": "x"},
+    "record_dict": lambda: {
+        "userId": 7,
+        "type": "word",
+        "payload": b"\x00\x01\xfe",
+        "tags": ["red", "green"],
+        "origin": new(Point, x=1, y=2),
+        "timeout": 1.5,
+        "note": None,
+    },
+    "nest": lambda: new(
+        Nest,
+        first={"x": 1, "y": 2},
+        rest=[{"x": 3, "y": 4}, {"x": 5, "y": 6}],
+    ),
+    "generic_dict": lambda: {"first": 1, "second": 2},
+    "generic_dicts": lambda: [{"first": i, "second": -i} for i in range(3)],
+    "token_dict": lambda: {"type": "word"},
 }
 
 
