@@ -36,10 +36,12 @@ import json
 import math
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Optional
 from xml.sax.saxutils import escape
 
 PY_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -79,8 +81,8 @@ class Cell:
     side: str
     workload: str
     op: str
-    data: dict = field(default=None)
-    error: str = None
+    data: Optional[dict] = None  # the runner's JSON
+    error: Optional[str] = None  # why there is no data
 
     @property
     def ok(self):
@@ -99,9 +101,6 @@ class Cell:
     def mobj_per_s(self):
         m = self.median
         return self.data["objects"] / 1e6 / m if m else None
-
-    def describe(self):
-        return f"{self.side} {self.workload} {self.op}"
 
 
 def plan():
@@ -613,7 +612,11 @@ def machine_info():
         "numpy": numpy_version,
         "Date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }
-    short = f"{cpu}, {nproc} CPUs"
+    # A short CPU name for the chart title: "Intel(R) Xeon(R) CPU @ 2.20GHz"
+    # becomes "Intel Xeon".
+    short_cpu = re.sub(r"\((R|TM|tm)\)|\bCPU\b|\bProcessor\b|@.*", "", cpu)
+    short_cpu = " ".join(short_cpu.split())[:40] or "unknown CPU"
+    short = f"{short_cpu}, {nproc} CPUs"
     return info, short
 
 

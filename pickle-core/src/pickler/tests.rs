@@ -308,9 +308,9 @@ fn bytearray_is_bytearray8_at_5_and_a_reduce_of_fresh_bytes_below() {
     // [bytearray(b'ab'), bytearray(), bytearray(b'a'), bytes([97])]
     // bytes(bytearray(b'a')) is a new object, not the cached b'a'.
     let mut g = G::default();
-    let ab = g.add(Object::ByteArray(b"ab".to_vec()));
-    let empty = g.add(Object::ByteArray(Vec::new()));
-    let a = g.add(Object::ByteArray(b"a".to_vec()));
+    let ab = g.add(Object::ByteArray(b"ab"[..].into()));
+    let empty = g.add(Object::ByteArray(Vec::new().into()));
+    let a = g.add(Object::ByteArray(b"a"[..].into()));
     let b = g.bytes(b"a");
     let list = g.list(&[ab, empty, a, b]);
     let v = g.root(list);

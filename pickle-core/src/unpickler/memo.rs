@@ -61,6 +61,12 @@ impl Memo {
             *slot = Some(id);
             return Ok(());
         }
+        // The next index, as MEMOIZE and CPython's pickler always write.
+        if index == self.dense.len() as u64 && self.sparse.is_empty() {
+            Self::count_new(&mut self.len, self.max_entries)?;
+            self.dense.push(Some(id));
+            return Ok(());
+        }
         self.put_outside(index, id)
     }
 
@@ -74,7 +80,10 @@ impl Memo {
         match dense_index {
             Some(i) => {
                 let new_len = i.checked_add(1).ok_or_else(|| too_many(self.max_entries))?;
-                let existing = self.sparse.remove(&index);
+                let existing = match self.sparse.is_empty() {
+                    true => None,
+                    false => self.sparse.remove(&index),
+                };
                 if existing.is_none() {
                     Self::count_new(&mut self.len, self.max_entries)?;
                 }

@@ -161,7 +161,7 @@ impl<'de, R: Read<'de>> Vm<'_, '_, 'de, R> {
         match (which, count) {
             (Known::Encode, 2) => self.encode_latin1(arg[0], arg[1]),
             (Known::Bytes, 0) => self.new_bytes(Cow::Borrowed(&[])).map(Some),
-            (Known::ByteArray, 0) => self.add(Object::ByteArray(Vec::new())).map(Some),
+            (Known::ByteArray, 0) => self.add(Object::ByteArray(Cow::Borrowed(&[]))).map(Some),
             (Known::ByteArray, 1) => self.bytearray_from_bytes(arg[0]),
             (Known::ByteArray, 2) => self.bytearray_from_str(arg[0], arg[1]),
             (Known::Set, 0) => self.add(Object::Set(Vec::new())).map(Some),
@@ -265,7 +265,7 @@ impl<'de, R: Read<'de>> Vm<'_, '_, 'de, R> {
             _ => return Ok(None),
         };
         self.budget.charge(data.len())?;
-        self.add(Object::ByteArray(data)).map(Some)
+        self.add(Object::ByteArray(Cow::Owned(data))).map(Some)
     }
 
     fn bytearray_from_str(&mut self, text: Option<Id>, codec: Option<Id>) -> Result<Option<Id>> {
@@ -277,7 +277,8 @@ impl<'de, R: Read<'de>> Vm<'_, '_, 'de, R> {
                 if let Cow::Borrowed(b) = bytes {
                     self.budget.charge(b.len())?;
                 }
-                self.add(Object::ByteArray(bytes.into_owned())).map(Some)
+                self.add(Object::ByteArray(Cow::Owned(bytes.into_owned())))
+                    .map(Some)
             }
             None => Ok(None),
         }

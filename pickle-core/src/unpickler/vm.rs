@@ -61,7 +61,9 @@ pub(super) fn run_slice<'de>(
     options: &mut Unpickler<'_, 'de>,
 ) -> Result<Value<'de>> {
     check_input_size(data.len() as u64, &options.limits)?;
-    Vm::new(SliceRead::new(data), options, false).run()
+    let mut vm = Vm::new(SliceRead::new(data), options, false);
+    vm.reserve_for(data.len());
+    vm.run()
 }
 
 /// Runs one pickle from the start of `data`, reporting globals and their
@@ -297,6 +299,16 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
             natives: Vec::new(),
             observer: None,
         }
+    }
+
+    /// Makes room for the objects an input of `len` bytes present in
+    /// memory usually holds, so the arena does not grow by copying. The
+    /// room is only reserved: pages nothing writes to cost no memory.
+    fn reserve_for(&mut self, len: usize) {
+        /// About one object per 2 bytes (a small int is 2), at most 8 Mi objects.
+        const MAX_RESERVED: usize = 8 << 20;
+        let objects = (len / 2).min(MAX_RESERVED).min(self.max_objects);
+        self.graph.try_reserve(objects);
     }
 
     fn run(mut self) -> Result<Value<'de>> {
@@ -860,11 +872,7 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
 
     fn load_bytearray8(&mut self) -> Result<()> {
         let n = u64::from_le_bytes(self.read_array()?);
-        self.check_declared(n)?;
-        let data = self.reader.read_bytes(n)?;
-        // A bytearray is always a copy, even from a slice.
-        self.budget.charge(data.len())?;
-        let data = data.to_vec();
+        let data = self.read_cow(n)?;
         self.push_new(Object::ByteArray(data))
     }
 
@@ -947,9 +955,11 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
                 )))
             }
         };
-        self.budget.charge(copy.len())?;
+        if let Cow::Owned(copy) = &copy {
+            self.budget.charge(copy.len())?;
+        }
         let view = self.add(Object::Buffer(Box::new(Buffer {
-            data: Cow::Owned(copy),
+            data: copy,
             readonly: true,
         })))?;
         if let Some(slot) = self.stack.last_mut() {

@@ -83,7 +83,10 @@ pub enum Object<'de> {
     /// bytes.
     Bytes(Cow<'de, [u8]>),
     /// A bytearray.
-    ByteArray(Vec<u8>),
+    ///
+    /// Borrowed from the input when the pickle holds it whole (BYTEARRAY8
+    /// read from memory), as `bytes` are.
+    ByteArray(Cow<'de, [u8]>),
     /// A list.
     List(Vec<Id>),
     /// A tuple.
@@ -270,7 +273,7 @@ impl<'de> Object<'de> {
             Object::Complex(c) => Object::Complex(c),
             Object::Str(s) => Object::Str(Cow::Owned(s.into_owned())),
             Object::Bytes(b) => Object::Bytes(Cow::Owned(b.into_owned())),
-            Object::ByteArray(b) => Object::ByteArray(b),
+            Object::ByteArray(b) => Object::ByteArray(Cow::Owned(b.into_owned())),
             Object::List(v) => Object::List(v),
             Object::Tuple(v) => Object::Tuple(v),
             Object::Dict(v) => Object::Dict(v),
@@ -330,6 +333,11 @@ impl<'de> Value<'de> {
             objects: Vec::with_capacity(n),
             root: None,
         }
+    }
+
+    /// Reserves room for at least `n` more objects, if the allocator has it.
+    pub(crate) fn try_reserve(&mut self, n: usize) {
+        let _ = self.objects.try_reserve(n);
     }
 
     /// A graph holding the single object `object`, which is the root.
