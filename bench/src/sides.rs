@@ -1,7 +1,6 @@
 //! One function per side: how each side loads, dumps and streams a workload.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::BufReader;
 use std::time::Instant;
@@ -15,7 +14,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::workloads::Record;
+use indexmap::IndexMap;
+
+use crate::workloads::{Document, Record};
 use crate::{alloc, time, Args, Report};
 
 fn err(e: impl std::fmt::Display) -> String {
@@ -50,10 +51,11 @@ fn typed(args: &Args) -> Result<Report, String> {
     match args.workload.as_str() {
         "a" => typed_as::<Vec<i64>>(args, |v| p5().dumps(v)),
         "b" => typed_as::<Vec<Record>>(args, |v| p5().dumps(v)),
-        "c" => typed_as::<HashMap<String, f64>>(args, |v| p5().dumps(v)),
+        "c" => typed_as::<IndexMap<String, f64>>(args, |v| p5().dumps(v)),
         "d" => typed_as::<Vec<String>>(args, |v| p5().dumps(v)),
         "e_inband" => typed_as::<Array1<f64>>(args, |v| p5().dumps(&Numpy2(v))),
         "e_oob" | "e_oob_small" => typed_oob(args),
+        "f" => typed_as::<Document>(args, |v| p5().dumps(v)),
         w => Err(format!("unknown workload {w}")),
     }
 }
@@ -208,8 +210,9 @@ fn value(args: &Args) -> Result<Report, String> {
 fn serde(args: &Args) -> Result<Report, String> {
     match args.workload.as_str() {
         "a" => serde_as::<Vec<i64>>(args),
-        "c" => serde_as::<HashMap<String, f64>>(args),
+        "c" => serde_as::<IndexMap<String, f64>>(args),
         "d" => serde_as::<Vec<String>>(args),
+        "f" => serde_as::<Document>(args),
         _ => Err(unsupported(args)),
     }
 }

@@ -230,6 +230,16 @@ fn items_of<'de, T: FromPickle<'de>, C: Extend<T> + Default>(
     ids: &[Id],
 ) -> Result<C> {
     let mut out = C::default();
+    read_items_into(node, ids, &mut out)?;
+    Ok(out)
+}
+
+/// Reads the items `ids` of `node`, each as a `T`, into `out`.
+fn read_items_into<'de, T: FromPickle<'de>>(
+    node: Node<'_, 'de>,
+    ids: &[Id],
+    out: &mut impl Extend<T>,
+) -> Result<()> {
     let ctx = node.context();
     for (i, &id) in ids.iter().enumerate() {
         match node.at(id).extract_in(ctx.as_ref()) {
@@ -237,7 +247,7 @@ fn items_of<'de, T: FromPickle<'de>, C: Extend<T> + Default>(
             Err(e) => return Err(e.in_index(i)),
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The pairs of a dict, each read as `(K, V)`.
@@ -268,7 +278,15 @@ pub(crate) fn map<'de, K: FromPickle<'de>, V: FromPickle<'de>, C: Extend<(K, V)>
 impl<'de, T: FromPickle<'de>> FromPickle<'de> for Vec<T> {
     /// A list, a tuple, or a `collections.deque`.
     fn from_pickle(node: Node<'_, 'de>) -> Result<Self> {
-        seq(node)
+        match node.object() {
+            // The items are in the graph already: their count is not a claim.
+            Object::List(ids) | Object::Tuple(ids) => {
+                let mut out = Vec::with_capacity(ids.len());
+                read_items_into(node, ids, &mut out)?;
+                Ok(out)
+            }
+            _ => seq(node),
+        }
     }
 }
 

@@ -216,12 +216,18 @@ impl Context {
     }
 
     /// Counts one more node visited, against the expansion budget.
+    #[inline]
     fn visit(&self, graph: &Value<'_>) -> Result<()> {
         let visits = self.visits.get() + 1;
         self.visits.set(visits);
         if visits <= EXPANSION_FLOOR {
             return Ok(());
         }
+        self.visit_past_floor(graph, visits)
+    }
+
+    #[inline(never)]
+    fn visit_past_floor(&self, graph: &Value<'_>, visits: u64) -> Result<()> {
         let max = match self.max_visits.get() {
             Some(max) => max,
             None => {
@@ -243,7 +249,8 @@ impl Context {
         Ok(())
     }
 
-    fn enter(self: &Rc<Self>) -> Result<DepthGuard> {
+    #[inline]
+    fn enter(&self) -> Result<DepthGuard<'_>> {
         let depth = self.depth.get();
         if !depth::may_nest(depth, self.stack_base) {
             return Err(Error::new(
@@ -255,13 +262,13 @@ impl Context {
             ));
         }
         self.depth.set(depth + 1);
-        Ok(DepthGuard(Rc::clone(self)))
+        Ok(DepthGuard(self))
     }
 }
 
-struct DepthGuard(Rc<Context>);
+struct DepthGuard<'c>(&'c Context);
 
-impl Drop for DepthGuard {
+impl Drop for DepthGuard<'_> {
     fn drop(&mut self) {
         self.0.depth.set(self.0.depth.get() - 1);
     }
