@@ -23,6 +23,13 @@ impl ToPickle for bool {
     fn to_pickle<W: io::Write>(&self, w: &mut Writer<'_, W>) -> Result<()> {
         w.write_bool(*self)
     }
+
+    fn to_pickle_list<W: io::Write>(items: &[Self], w: &mut Writer<'_, W>) -> Result<()> {
+        w.write_scalar_list(items.len(), |core, i| {
+            core.write_bool(items[i]);
+            Ok(())
+        })
+    }
 }
 
 macro_rules! small_int_impls {
@@ -30,6 +37,10 @@ macro_rules! small_int_impls {
         impl ToPickle for $t {
             fn to_pickle<W: io::Write>(&self, w: &mut Writer<'_, W>) -> Result<()> {
                 w.write_int(i64::from(*self))
+            }
+
+            fn to_pickle_list<W: io::Write>(items: &[Self], w: &mut Writer<'_, W>) -> Result<()> {
+                w.write_scalar_list(items.len(), |core, i| core.write_int(i64::from(items[i])))
             }
         }
     )*};
@@ -62,6 +73,13 @@ impl ToPickle for f64 {
     fn to_pickle<W: io::Write>(&self, w: &mut Writer<'_, W>) -> Result<()> {
         w.write_float(*self)
     }
+
+    fn to_pickle_list<W: io::Write>(items: &[Self], w: &mut Writer<'_, W>) -> Result<()> {
+        w.write_scalar_list(items.len(), |core, i| {
+            core.write_float(items[i]);
+            Ok(())
+        })
+    }
 }
 
 impl ToPickle for f32 {
@@ -80,6 +98,10 @@ impl ToPickle for str {
 impl ToPickle for String {
     fn to_pickle<W: io::Write>(&self, w: &mut Writer<'_, W>) -> Result<()> {
         w.write_str(self)
+    }
+
+    fn to_pickle_list<W: io::Write>(items: &[Self], w: &mut Writer<'_, W>) -> Result<()> {
+        w.write_scalar_list(items.len(), |core, i| core.save_str(&items[i]).map(drop))
     }
 }
 
@@ -118,7 +140,7 @@ impl<T: ToPickle> ToPickle for Option<T> {
 impl<T: ToPickle> ToPickle for [T] {
     /// A list.
     fn to_pickle<W: io::Write>(&self, w: &mut Writer<'_, W>) -> Result<()> {
-        w.write_list(self.len(), |w, i| self[i].to_pickle(w))
+        T::to_pickle_list(self, w)
     }
 }
 

@@ -81,6 +81,20 @@ pub trait ToPickle {
     /// writes an object (which may contain others), plus, for an instance,
     /// its state and [`Writer::write_build`].
     fn to_pickle<W: io::Write>(&self, w: &mut Writer<'_, W>) -> Result<()>;
+
+    /// Writes `items` as one Python list: what `[T]` and `Vec<T>` write.
+    ///
+    /// The default writes each item with [`ToPickle::to_pickle`] through
+    /// [`Writer::write_list`]. The scalar types (ints, floats, `bool`, `str`
+    /// and `String`) override it with a tighter loop that writes the same
+    /// bytes, as `std::hash::Hash::hash_slice` lets a type hash many of itself
+    /// at once. There is rarely a reason to override it elsewhere.
+    fn to_pickle_list<W: io::Write>(items: &[Self], w: &mut Writer<'_, W>) -> Result<()>
+    where
+        Self: Sized,
+    {
+        w.write_list(items.len(), |w, i| items[i].to_pickle(w))
+    }
 }
 
 /// Writes one pickle: the opcodes, the memo and the frames, as CPython's pickler.
@@ -261,25 +275,23 @@ impl<'p, W: io::Write> Writer<'p, W> {
         self.done(Some(index))
     }
 
-    /// Writes `len` items (or pairs, `per_item` objects each) in batches:
-    /// MARK, up to 1000 items, `close`. With `again_after_full`, a full batch
+    /// Writes `len` items (or pairs) in batches, `step(w, i)` writing item
+    /// `i` whole: MARK, up to 1000 items, `close`. With `again_after_full`, a full batch
     /// is followed by another, even an empty one, as `batch_dict_exact` and
     /// `save_set` do.
     fn batches(
         &mut self,
         len: usize,
-        per_item: usize,
-        what: &str,
         close: Opcode,
         again_after_full: bool,
-        item: &mut impl FnMut(&mut Self, usize) -> Result<()>,
+        step: &mut impl FnMut(&mut Self, usize) -> Result<()>,
     ) -> Result<()> {
         let mut i = 0;
         loop {
             let end = len.min(i + BATCHSIZE);
             self.core.op(Opcode::Mark);
             while i < end {
-                self.items(per_item, what, i, |w| item(w, i))?;
+                step(self, i)?;
                 i += 1;
             }
             self.core.op(close);
@@ -450,6 +462,35 @@ impl<'p, W: io::Write> Writer<'p, W> {
         len: usize,
         item: &mut impl FnMut(&mut Self, usize) -> Result<()>,
     ) -> Result<()> {
+        let (per_item, what) = (shape.per_item, shape.what);
+        self.fill(shape, len, &mut |w, i| {
+            w.items(per_item, what, i, |w| item(w, i))
+        })
+    }
+
+    /// A list of `len` scalars that are never shared: `scalar(core, i)`
+    /// writes item `i` as one object (an int, a float, a str), straight to
+    /// the output. The same bytes as [`Writer::write_list`] with
+    /// `write_int` (or `write_float`, `write_str`) for each item, without
+    /// the per-object bookkeeping an item that may contain others needs.
+    pub(crate) fn write_scalar_list(
+        &mut self,
+        len: usize,
+        mut scalar: impl FnMut(&mut Core<'p, W>, usize) -> Result<()>,
+    ) -> Result<()> {
+        self.fill(&LIST, len, &mut |w, i| {
+            w.core.boundary()?;
+            scalar(&mut w.core, i)
+        })
+    }
+
+    /// The frame of [`Writer::write_filled`]: `step(w, i)` writes item `i` whole.
+    fn fill(
+        &mut self,
+        shape: &Filled,
+        len: usize,
+        step: &mut impl FnMut(&mut Self, usize) -> Result<()>,
+    ) -> Result<()> {
         self.begin()?;
         if self.protocol() >= 1 {
             self.core.op(shape.empty);
@@ -462,17 +503,11 @@ impl<'p, W: io::Write> Writer<'p, W> {
         self.open(None)?;
         if self.protocol() == 0 || len == 1 {
             for i in 0..len {
-                self.items(shape.per_item, shape.what, i, |w| item(w, i))?;
+                step(self, i)?;
                 self.core.op(shape.one);
             }
         } else if len > 0 {
-            let (per_item, what, many, again) = (
-                shape.per_item,
-                shape.what,
-                shape.many,
-                shape.again_after_full,
-            );
-            self.batches(len, per_item, what, many, again, item)?;
+            self.batches(len, shape.many, shape.again_after_full, step)?;
         }
         self.close();
         self.done(Some(index))
@@ -556,7 +591,8 @@ impl<'p, W: io::Write> Writer<'p, W> {
         self.bind(index);
         self.open(None)?;
         if len > 0 {
-            self.batches(len, 1, "write_set", Opcode::AddItems, true, &mut item)?;
+            let step = &mut |w: &mut Self, i| w.items(1, "write_set", i, |w| item(w, i));
+            self.batches(len, Opcode::AddItems, true, step)?;
         }
         self.close();
         self.done(Some(index))

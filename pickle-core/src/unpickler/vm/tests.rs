@@ -1248,7 +1248,20 @@ fn each_limit_reports_its_own_kind() {
         max_alloc_bytes: 4,
         ..Limits::default()
     };
-    let e = limited(alloc.clone(), b"\x96\x05\x00\x00\x00\x00\x00\x00\x00abcde.");
+    // A bytearray borrows from a slice, as bytes do; from a stream it is a copy.
+    let bytearray = b"\x96\x05\x00\x00\x00\x00\x00\x00\x00abcde.";
+    let v: Value = Unpickler::new()
+        .limits(alloc.clone())
+        .loads(bytearray)
+        .unwrap();
+    assert!(matches!(
+        v.get(v.root()),
+        Object::ByteArray(Cow::Borrowed(b"abcde"))
+    ));
+    let e = Unpickler::new()
+        .limits(alloc.clone())
+        .load::<Value>(&bytearray[..])
+        .unwrap_err();
     assert_eq!(
         (e.kind(), e.opcode()),
         (ErrorKind::AllocLimit, Some(Opcode::ByteArray8))
