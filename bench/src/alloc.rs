@@ -51,9 +51,13 @@ unsafe impl GlobalAlloc for Counting {
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let p = unsafe { System.realloc(ptr, layout, new_size) };
+        // A block that grows or shrinks in place (or by remapping its
+        // pages, as glibc does for large blocks) never holds both sizes.
         if ON.load(Relaxed) && !p.is_null() {
-            grow(new_size);
-            shrink(layout.size());
+            match new_size.checked_sub(layout.size()) {
+                Some(more) => grow(more),
+                None => shrink(layout.size() - new_size),
+            }
         }
         p
     }

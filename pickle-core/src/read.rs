@@ -11,6 +11,7 @@
 //! inside a frame and runs past its end is an error, and so is a FRAME that
 //! begins before the current frame is used up.
 
+use std::borrow::Cow;
 use std::io;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -44,6 +45,16 @@ pub(crate) trait Read<'de> {
     /// Exactly `n` bytes. A length declared by the input is passed here
     /// unchecked: readers check it against what remains before allocating.
     fn read_bytes<'s>(&'s mut self, n: u64) -> Result<Reference<'de, 's>>;
+
+    /// Exactly `n` bytes that the caller keeps: borrowed when the reader
+    /// can lend them, else read straight into their own allocation (grown
+    /// as the bytes arrive, never by `n` up front), without a second copy.
+    fn read_kept(&mut self, n: u64) -> Result<Cow<'de, [u8]>> {
+        Ok(match self.read_bytes(n)? {
+            Reference::Borrowed(b) => Cow::Borrowed(b),
+            Reference::Copied(b) => Cow::Owned(b.to_vec()),
+        })
+    }
 
     /// The bytes up to the next `\n`, which is consumed but not returned.
     fn read_line<'s>(&'s mut self) -> Result<Reference<'de, 's>>;
@@ -291,6 +302,41 @@ impl<'de, B: io::BufRead> Read<'de> for IoRead<B> {
             self.consume(take);
         }
         Ok(Reference::Copied(&self.scratch))
+    }
+
+    fn read_kept(&mut self, n: u64) -> Result<Cow<'de, [u8]>> {
+        /// Below this, the scratch buffer and one copy are cheaper.
+        const DIRECT: u64 = 64 * 1024;
+        if n < DIRECT {
+            return Ok(Cow::Owned(self.read_bytes(n)?.to_vec()));
+        }
+        let in_frame = self.enter_read(Some(n))?;
+        let short = || {
+            if in_frame {
+                frame_exhausted()
+            } else {
+                truncated()
+            }
+        };
+        let n = usize::try_from(n).map_err(|_| short())?;
+        let mut out = Vec::new();
+        while out.len() < n {
+            let buf = Self::available(&mut self.inner, &self.frame, self.frame_pos)?;
+            if buf.is_empty() {
+                return Err(short());
+            }
+            let take = (n - out.len()).min(buf.len());
+            if out.capacity() - out.len() < take {
+                // Double what arrived, but never past `n`: the last growth
+                // lands on `n` exactly, so the payload ends up in one
+                // allocation of its own size.
+                let want = out.len().max(DIRECT as usize).min(n - out.len()).max(take);
+                out.reserve_exact(want);
+            }
+            out.extend_from_slice(&buf[..take]);
+            self.consume(take);
+        }
+        Ok(Cow::Owned(out))
     }
 
     fn read_line<'s>(&'s mut self) -> Result<Reference<'de, 's>> {

@@ -784,13 +784,11 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
     #[inline]
     fn read_cow(&mut self, n: u64) -> Result<Cow<'de, [u8]>> {
         self.check_declared(n)?;
-        Ok(match self.reader.read_bytes(n)? {
-            Reference::Borrowed(b) => Cow::Borrowed(b),
-            Reference::Copied(b) => {
-                self.budget.charge(b.len())?;
-                Cow::Owned(b.to_vec())
-            }
-        })
+        let data = self.reader.read_kept(n)?;
+        if let Cow::Owned(b) = &data {
+            self.budget.charge(b.len())?;
+        }
+        Ok(data)
     }
 
     /// One line of input without its `\n`: borrowed when the reader can lend it, else copied.
