@@ -99,11 +99,28 @@ pub struct Fields<'v, 'de, 'n> {
     values: Option<Vec<Node<'v, 'de>>>,
 }
 
+/// The values of a `__dict__` state whose keys are exactly `names`, in
+/// that order: what the pickler of a plain class writes, read without a
+/// search per field. `None` for any other state, which fields then search.
+fn in_field_order<'v, 'de>(
+    obj: &InstanceView<'v, 'de>,
+    names: &[&str],
+) -> Option<Vec<Node<'v, 'de>>> {
+    let pairs = obj.state()?.pairs()?;
+    if pairs.len() != names.len() {
+        return None;
+    }
+    pairs
+        .zip(names)
+        .map(|((key, value), name)| (key.as_str() == Some(*name)).then_some(value))
+        .collect()
+}
+
 impl<'v, 'de, 'n> Fields<'v, 'de, 'n> {
     /// The fields `names` of `obj`. A list state must hold one value for each.
     pub fn new(obj: InstanceView<'v, 'de>, names: &'n [&'n str]) -> Result<Self> {
         let values = match obj.state_items() {
-            None => None,
+            None => in_field_order(&obj, names),
             Some(items) if items.len() == names.len() => Some(items.collect()),
             Some(items) => {
                 return Err(Error::new(

@@ -522,6 +522,8 @@ impl<'o, 'a, 'de, R: Read<'de>> Vm<'o, 'a, 'de, R> {
         let root = self.pop()?;
         self.graph.set_root(root);
         registry::make_natives(&mut self.graph, self.natives)?;
+        // Give back what the arena reserved or doubled into and did not use.
+        self.graph.shrink_to_fit();
         Ok(self.graph)
     }
 

@@ -335,6 +335,11 @@ impl<'de> Value<'de> {
         }
     }
 
+    /// Returns unused room in the arena to the allocator.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.objects.shrink_to_fit();
+    }
+
     /// Reserves room for at least `n` more objects, if the allocator has it.
     pub(crate) fn try_reserve(&mut self, n: usize) {
         let _ = self.objects.try_reserve(n);
