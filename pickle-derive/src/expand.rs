@@ -63,7 +63,12 @@ impl Impls<'_> {
         }
     }
 
-    fn impl_from_pickle(&self, generics: &Generics, body: TokenStream) -> TokenStream {
+    fn impl_from_pickle(
+        &self,
+        generics: &Generics,
+        body: TokenStream,
+        direct: TokenStream,
+    ) -> TokenStream {
         let rt = runtime();
         let ident = self.ident;
         let de = de_lifetime(self.generics);
@@ -76,6 +81,8 @@ impl Impls<'_> {
                 fn from_pickle(__node: #rt::Node<'_, #de>) -> #rt::Result<Self> {
                     #body
                 }
+
+                #direct
             }
         }
     }
@@ -336,9 +343,74 @@ fn expand_struct(s: &Struct) -> TokenStream {
         Shape::Transparent | Shape::PlainDict => quote!(),
         _ => impls.impl_pickle_class(&classes),
     };
+    let direct = match shape {
+        Shape::Dict => read_direct(s, &written, Some(&class_const)),
+        Shape::PlainDict => read_direct(s, &written, None),
+        _ => quote!(),
+    };
     let ser = impls.impl_to_pickle(&ser_generics, ser);
-    let de = impls.impl_from_pickle(&de_generics, de);
+    let de = impls.impl_from_pickle(&de_generics, de, direct);
     quote!(#ser #de #class)
+}
+
+/// `FromPickle::DIRECT` and `read_direct` for a struct read from a dict of
+/// its fields: an instance's `__dict__` (`classes`), or a plain dict. Empty
+/// (the graph path only) if a field is read by a `with` module or as bytes.
+fn read_direct(s: &Struct, written: &[&Field], classes: Option<&TokenStream>) -> TokenStream {
+    let rt = runtime();
+    if written.iter().any(|f| !uses_trait(f)) {
+        return quote!();
+    }
+    let de = de_lifetime(s.generics);
+    let none = quote!(::core::option::Option::None);
+    let some = quote!(::core::option::Option::Some);
+    let vars: Vec<Ident> = (0..written.len())
+        .map(|i| Ident::new(&format!("__f{i}"), proc_macro2::Span::call_site()))
+        .collect();
+    let tys: Vec<&syn::Type> = written.iter().map(|f| f.ty).collect();
+    let names: Vec<&str> = written.iter().map(|f| f.name.as_str()).collect();
+    let index = (0..written.len()).map(Literal::usize_unsuffixed);
+    let read = match classes {
+        Some(classes) => quote!(__r.instance(#classes, &mut __fields)?;),
+        None => quote!(__r.fields(&mut __fields)?;),
+    };
+    let mut position = 0;
+    let inits = s.fields.iter().map(|f| {
+        let member = &f.member;
+        if f.attrs.skip.is_some() {
+            let default = default_fn(f);
+            return quote!(#member: #default());
+        }
+        let var = &vars[position];
+        position += 1;
+        if f.attrs.default.is_some() {
+            let default = default_fn(f);
+            quote!(#member: match #var { #some(__v) => __v, #none => #default() })
+        } else {
+            quote!(#member: #var?)
+        }
+    });
+    quote! {
+        const DIRECT: bool = true #(&& <#tys as #rt::FromPickle<#de>>::DIRECT)*;
+
+        fn read_direct(__r: &mut #rt::Direct<#de>) -> ::core::option::Option<Self> {
+            #(let mut #vars: ::core::option::Option<#tys> = #none;)*
+            {
+                let mut __fields = #rt::DirectFields::new(
+                    &[#(#names),*],
+                    |__r: &mut #rt::Direct<#de>, __i: usize, __set: bool| -> ::core::option::Option<()> {
+                        match __i {
+                            #(#index => #vars = if __set { #some(__r.read::<#tys>()?) } else { #none },)*
+                            _ => return #none,
+                        }
+                        #some(())
+                    },
+                )?;
+                #read
+            }
+            #some(Self { #(#inits),* })
+        }
+    }
 }
 
 /// The entries of a dict of the fields, for `Writer::write_dict`: each
@@ -463,7 +535,7 @@ fn expand_members(e: &Enum) -> TokenStream {
         }
     };
     let ser = impls.impl_to_pickle(e.generics, ser);
-    let de = impls.impl_from_pickle(e.generics, de);
+    let de = impls.impl_from_pickle(e.generics, de, quote!());
     let class = impls.impl_pickle_class(&classes);
     quote!(#ser #de #class)
 }
@@ -511,6 +583,6 @@ fn expand_polymorphic(e: &Enum) -> TokenStream {
         ::core::result::Result::Err(#rt::no_variant(__node, #rust, &[#(#names),*]))
     };
     let ser = impls.impl_to_pickle(&ser_generics, ser);
-    let de = impls.impl_from_pickle(&de_generics, de);
+    let de = impls.impl_from_pickle(&de_generics, de, quote!());
     quote!(#ser #de)
 }

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use num_bigint::BigInt;
 use num_traits::{FromPrimitive, ToPrimitive};
 
+use super::direct::Direct;
 use super::{FromPickle, Node};
 use crate::error::{Error, ErrorKind, Result};
 use crate::value::{Id, Instance, Object, Value};
@@ -21,6 +22,12 @@ use crate::value::{Id, Instance, Object, Value};
 impl<'de> FromPickle<'de> for bool {
     fn from_pickle(node: Node<'_, 'de>) -> Result<Self> {
         node.as_bool().ok_or_else(|| node.type_error("bool"))
+    }
+
+    const DIRECT: bool = true;
+
+    fn read_direct(r: &mut Direct<'de>) -> Option<Self> {
+        r.bool()
     }
 }
 
@@ -35,6 +42,13 @@ macro_rules! int_impls {
                         .map_err(|_| Error::out_of_range(format!("int {i}"), stringify!($t))),
                     _ => Err(node.type_error("int")),
                 }
+            }
+
+            const DIRECT: bool = true;
+
+            #[inline]
+            fn read_direct(r: &mut Direct<'de>) -> Option<Self> {
+                <$t>::try_from(r.int()?).ok()
             }
         }
     )*};
@@ -84,6 +98,13 @@ impl<'de> FromPickle<'de> for f64 {
         }
         exact_f64(&node).unwrap_or_else(|| Err(node.type_error("float")))
     }
+
+    const DIRECT: bool = true;
+
+    #[inline]
+    fn read_direct(r: &mut Direct<'de>) -> Option<Self> {
+        r.float()
+    }
 }
 
 impl<'de> FromPickle<'de> for f32 {
@@ -119,6 +140,13 @@ impl<'de> FromPickle<'de> for String {
             .map(str::to_owned)
             .ok_or_else(|| node.type_error("str"))
     }
+
+    const DIRECT: bool = true;
+
+    #[inline]
+    fn read_direct(r: &mut Direct<'de>) -> Option<Self> {
+        r.str().map(str::to_owned)
+    }
 }
 
 impl<'de> FromPickle<'de> for Box<str> {
@@ -147,6 +175,12 @@ impl<'de> FromPickle<'de> for &'de str {
             _ => Err(node.type_error("str")),
         }
     }
+
+    const DIRECT: bool = true;
+
+    fn read_direct(r: &mut Direct<'de>) -> Option<Self> {
+        r.str()
+    }
 }
 
 impl<'de> FromPickle<'de> for Cow<'de, str> {
@@ -157,6 +191,12 @@ impl<'de> FromPickle<'de> for Cow<'de, str> {
             Object::Str(Cow::Owned(s)) => Ok(Cow::Owned(s.clone())),
             _ => Err(node.type_error("str")),
         }
+    }
+
+    const DIRECT: bool = true;
+
+    fn read_direct(r: &mut Direct<'de>) -> Option<Self> {
+        r.str().map(Cow::Borrowed)
     }
 }
 
@@ -193,6 +233,16 @@ impl<'de, T: FromPickle<'de>> FromPickle<'de> for Option<T> {
             Ok(None)
         } else {
             node.extract().map(Some)
+        }
+    }
+
+    const DIRECT: bool = T::DIRECT;
+
+    fn read_direct(r: &mut Direct<'de>) -> Option<Self> {
+        if r.none()? {
+            Some(None)
+        } else {
+            r.read().map(Some)
         }
     }
 }
@@ -288,6 +338,18 @@ impl<'de, T: FromPickle<'de>> FromPickle<'de> for Vec<T> {
             _ => seq(node),
         }
     }
+
+    const DIRECT: bool = T::DIRECT;
+
+    fn read_direct(r: &mut Direct<'de>) -> Option<Self> {
+        let mut out = Vec::new();
+        let len = r.list(|r, _| {
+            out.push(r.read()?);
+            Some(())
+        })?;
+        out.truncate(len);
+        Some(out)
+    }
 }
 
 impl<'de, T: FromPickle<'de>> FromPickle<'de> for VecDeque<T> {
@@ -345,6 +407,12 @@ where
     fn from_pickle(node: Node<'_, 'de>) -> Result<Self> {
         map(node)
     }
+
+    const DIRECT: bool = K::DIRECT && V::DIRECT;
+
+    fn read_direct(r: &mut Direct<'de>) -> Option<Self> {
+        Some(direct_pairs(r)?.into_iter().collect())
+    }
 }
 
 impl<'de, K: FromPickle<'de> + Ord, V: FromPickle<'de>> FromPickle<'de> for BTreeMap<K, V> {
@@ -353,6 +421,26 @@ impl<'de, K: FromPickle<'de> + Ord, V: FromPickle<'de>> FromPickle<'de> for BTre
     fn from_pickle(node: Node<'_, 'de>) -> Result<Self> {
         map(node)
     }
+
+    const DIRECT: bool = K::DIRECT && V::DIRECT;
+
+    fn read_direct(r: &mut Direct<'de>) -> Option<Self> {
+        Some(direct_pairs(r)?.into_iter().collect())
+    }
+}
+
+/// The entries of a plain dict, read directly, in the order written.
+pub(crate) fn direct_pairs<'de, K: FromPickle<'de>, V: FromPickle<'de>>(
+    r: &mut Direct<'de>,
+) -> Option<Vec<(K, V)>> {
+    let mut pairs = Vec::new();
+    let len = r.dict(|r, _| {
+        let key = r.read()?;
+        pairs.push((key, r.read()?));
+        Some(())
+    })?;
+    pairs.truncate(len);
+    Some(pairs)
 }
 
 macro_rules! tuple_impls {

@@ -130,6 +130,8 @@ fn expansion_limit(graph: &Value<'_>) -> u64 {
 
 pub use crate::value::Node;
 
+#[doc(hidden)]
+pub mod direct;
 pub(crate) mod impls;
 #[cfg(test)]
 mod tests;
@@ -155,6 +157,19 @@ pub trait FromPickle<'de>: Sized {
             .try_root()
             .ok_or_else(|| Error::new(ErrorKind::TypeMismatch, "the graph has no root object"))?;
         value.node(root).extract()
+    }
+
+    /// Whether [`FromPickle::read_direct`] can read this type. Not an API:
+    /// see [`direct`].
+    #[doc(hidden)]
+    const DIRECT: bool = false;
+
+    /// Reads `Self` straight from the bytes, or `None` to leave the pickle
+    /// to the graph path. Not an API: see [`direct`].
+    #[doc(hidden)]
+    fn read_direct(r: &mut direct::Direct<'de>) -> Option<Self> {
+        let _ = r;
+        None
     }
 }
 

@@ -249,6 +249,27 @@ mod index {
         fn from_pickle(node: Node<'_, 'de>) -> Result<Self> {
             crate::de::impls::map(node)
         }
+
+        const DIRECT: bool = K::DIRECT && V::DIRECT;
+
+        fn read_direct(r: &mut crate::de::direct::Direct<'de>) -> Option<Self> {
+            let mut out = IndexMap::default();
+            let len = r.dict(|r, _| {
+                let key = r.read()?;
+                let value = r.read()?;
+                // A key set twice cannot be undone by truncating: the graph path's.
+                match out.entry(key) {
+                    indexmap::map::Entry::Occupied(_) => None,
+                    indexmap::map::Entry::Vacant(entry) => {
+                        entry.insert(value);
+                        Some(())
+                    }
+                }
+            })?;
+            // Entries past `len` were not this dict's.
+            out.truncate(len);
+            Some(out)
+        }
     }
 
     impl<T: ToPickle, S> ToPickle for IndexSet<T, S> {

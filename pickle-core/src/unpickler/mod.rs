@@ -12,6 +12,7 @@ use crate::value::{Buffer, Id, Value};
 mod memo;
 pub(crate) mod observe;
 mod reduce;
+pub(crate) use reduce::folds_newobj;
 mod text;
 mod vm;
 
@@ -253,7 +254,22 @@ impl<'a, 'de> Unpickler<'a, 'de> {
     /// # Ok::<(), pickle_core::Error>(())
     /// ```
     pub fn loads<T: FromPickle<'de>>(&mut self, data: &'de [u8]) -> Result<T> {
+        if T::DIRECT && self.is_plain() {
+            vm::check_input_size(data.len() as u64, &self.limits)?;
+            if let Some(value) = crate::de::direct::read(data, &self.limits) {
+                return Ok(value);
+            }
+        }
         T::from_value(vm::run_slice(data, self)?)
+    }
+
+    /// Whether no hook or option changes what a load gives: then a typed
+    /// load may go straight from the bytes ([`crate::de::direct`]).
+    fn is_plain(&self) -> bool {
+        self.persistent_load.is_none()
+            && self.buffers.is_none()
+            && self.extensions.is_empty()
+            && self.registry.is_none()
     }
 
     /// Reads one pickle from a stream, as a `T` (see [`Unpickler::loads`]).

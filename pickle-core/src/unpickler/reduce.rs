@@ -99,6 +99,12 @@ impl DateKind {
     }
 }
 
+/// Whether NEWOBJ of the class `module.name` is something the unpickler
+/// folds into another object, or refuses, rather than an opaque instance.
+pub(crate) fn folds_newobj(module: &str, name: &str) -> bool {
+    module == "builtins" || known(module, name).is_some()
+}
+
 fn known(module: &str, name: &str) -> Option<Known> {
     Some(match (module, name) {
         ("_codecs", "encode") => Known::Encode,

@@ -1,0 +1,671 @@
+//! Typed reads straight from the bytes, without building the object graph.
+//!
+//! `loads::<T>` from a slice first tries to read `T` directly: each
+//! [`FromPickle`] type that knows how reads its own opcodes
+//! ([`FromPickle::read_direct`]) and the pickle's bytes become Rust values
+//! with no graph in between. The direct reader knows the shapes CPython
+//! writes for the types that implement it (protocol 2 and up, binary
+//! opcodes: ints, floats, bools, `None`, strs, lists, dicts, and instances of
+//! `#[derive(Pickle)]` classes with a `__dict__`). On anything else (another
+//! shape, a memo reference to a container, input it doubts, a limit it
+//! might reach) it gives up, and the load runs the graph path from the start.
+//! So a direct read either gives what the graph path would give, or nothing:
+//! every error, and every object it does not know, is the graph path's.
+//!
+//! The reader is a recursive descent over the unpickler's stack program.
+//! Pickles are postfix, so whether a list is complete or has more items
+//! (another `MARK ... APPENDS` batch, or one item and `APPEND`) shows only
+//! after the items: the reader tries the longer reading and, if it does not
+//! end with the opcode that applies it, returns to where it was and takes
+//! the list as complete. An opcode applies its items to the object below
+//! the mark (or the item), which is the object just read, so a reading
+//! that ends well is the one the unpickler would make. Work spent on
+//! readings that did not end well is bounded by the input size, else the
+//! read gives up.
+//!
+//! This is an optimization, not an API: the items here are hidden from the
+//! docs and may change.
+
+use crate::opcode::Opcode;
+use crate::unpickler::Limits;
+
+use super::FromPickle;
+
+/// The recursion the direct reader allows itself; deeper data takes the graph path.
+const MAX_DEPTH: usize = 256;
+
+/// Where the reader is in the input.
+#[derive(Clone, Copy)]
+struct Input {
+    pos: usize,
+    /// Where reads must stop: the end of the open frame, else of the input.
+    limit: usize,
+    in_frame: bool,
+}
+
+/// What the memo holds, as far as the direct reader can use it again.
+#[derive(Clone, Copy)]
+enum Memo<'de> {
+    Str(&'de str),
+    Global(&'de str, &'de str),
+    /// An object the reader cannot fetch again (a container, an instance):
+    /// a GET of it gives up.
+    Other,
+}
+
+/// Where the reader was, to return there when a reading does not end well.
+#[derive(Clone, Copy)]
+pub struct Checkpoint {
+    input: Input,
+    memo: usize,
+    overwrites: u64,
+    height: usize,
+    objects: u64,
+    alloc: u64,
+}
+
+/// The direct reader of one pickle held in memory. See the [module docs](self).
+#[doc(hidden)]
+pub struct Direct<'de> {
+    data: &'de [u8],
+    input: Input,
+    memo: Vec<Memo<'de>>,
+    /// Memo entries replaced (PUT over an index in use): they cannot be undone.
+    overwrites: u64,
+    proto: u8,
+    depth: usize,
+    /// Objects and marks the unpickler's stack would hold, at least.
+    height: usize,
+    /// Objects the graph would hold, at most.
+    objects: u64,
+    /// Bytes the graph path would charge to `max_alloc_bytes`, at least.
+    alloc: u64,
+    /// Bytes read by readings that were undone.
+    wasted: usize,
+    /// Set when the reader gives up for good (a limit it might reach, work
+    /// it will not do): then no reading may end well.
+    given_up: bool,
+    limits: Limits,
+}
+
+impl<'de> Direct<'de> {
+    fn new(data: &'de [u8], limits: &Limits) -> Self {
+        Direct {
+            data,
+            input: Input {
+                pos: 0,
+                limit: data.len(),
+                in_frame: false,
+            },
+            memo: Vec::new(),
+            overwrites: 0,
+            proto: 0,
+            depth: 0,
+            height: 0,
+            objects: 0,
+            alloc: 0,
+            wasted: 0,
+            given_up: false,
+            limits: limits.clone(),
+        }
+    }
+
+    // ---- input -------------------------------------------------------------
+    //
+    // The frame rules are the unpickler's (see `crate::read`): inside a
+    // frame, no read may reach past its end; at its end the frame closes;
+    // FRAME may only come where no frame is open.
+
+    /// The next opcode byte, without taking it; FRAME headers before it are taken.
+    #[inline]
+    pub fn peek(&mut self) -> Option<u8> {
+        if let Some(&byte) = self.data[..self.input.limit].get(self.input.pos) {
+            if byte != Opcode::Frame.byte() {
+                return Some(byte);
+            }
+        }
+        self.peek_slow()
+    }
+
+    #[cold]
+    fn peek_slow(&mut self) -> Option<u8> {
+        loop {
+            self.close_frame();
+            let byte = *self.data.get(self.input.pos)?;
+            if byte != Opcode::Frame.byte() {
+                return Some(byte);
+            }
+            if self.input.in_frame {
+                return None;
+            }
+            self.input.pos += 1;
+            let len = usize::try_from(u64::from_le_bytes(self.array()?)).ok()?;
+            if len > self.data.len() - self.input.pos {
+                return None;
+            }
+            self.input.in_frame = true;
+            self.input.limit = self.input.pos + len;
+        }
+    }
+
+    /// Closes a frame read to its end.
+    #[inline]
+    fn close_frame(&mut self) {
+        if self.input.in_frame && self.input.pos == self.input.limit {
+            self.input.in_frame = false;
+            self.input.limit = self.data.len();
+        }
+    }
+
+    /// Takes the opcode [`Direct::peek`] returned.
+    #[inline]
+    fn advance(&mut self) {
+        self.input.pos += 1;
+    }
+
+    /// Takes the next opcode if it is `op`.
+    #[inline]
+    fn eat(&mut self, op: Opcode) -> Option<bool> {
+        if self.peek()? == op.byte() {
+            self.advance();
+            Some(true)
+        } else {
+            Some(false)
+        }
+    }
+
+    /// The next `n` bytes of an opcode's argument.
+    #[inline]
+    fn bytes(&mut self, n: usize) -> Option<&'de [u8]> {
+        if self.input.pos == self.input.limit {
+            self.close_frame();
+        }
+        let data: &'de [u8] = self.data;
+        let start = self.input.pos;
+        let bytes = data[..self.input.limit].get(start..start.checked_add(n)?)?;
+        self.input.pos += n;
+        Some(bytes)
+    }
+
+    #[inline]
+    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+        self.bytes(N)?.try_into().ok()
+    }
+
+    #[inline]
+    fn byte(&mut self) -> Option<u8> {
+        Some(self.array::<1>()?[0])
+    }
+
+    // ---- bookkeeping ---------------------------------------------------------
+
+    /// Gives up for good: the graph path will read this pickle.
+    #[cold]
+    fn give_up<T>(&mut self) -> Option<T> {
+        self.given_up = true;
+        None
+    }
+
+    /// Counts one object pushed on the unpickler's stack (and added to its graph).
+    #[inline]
+    fn push(&mut self) -> Option<()> {
+        self.height += 1;
+        self.objects += 1;
+        let stack_full = self.height >= self.limits.max_stack_depth;
+        let graph_full = self.objects >= self.limits.max_objects as u64;
+        if stack_full || graph_full {
+            return self.give_up();
+        }
+        Some(())
+    }
+
+    /// Counts `n` objects taken off the stack by the opcode that used them.
+    #[inline]
+    fn pop(&mut self, n: usize) {
+        self.height -= n;
+    }
+
+    /// Counts a container growing to `len` items.
+    #[inline]
+    fn grow(&mut self, len: usize) -> Option<()> {
+        self.alloc += 8;
+        if len > self.limits.max_container_len || self.alloc > self.limits.max_alloc_bytes {
+            return self.give_up();
+        }
+        Some(())
+    }
+
+    /// Enters one level of nesting.
+    #[inline]
+    pub fn enter(&mut self) -> Option<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return self.give_up();
+        }
+        Some(())
+    }
+
+    /// Leaves a level entered with [`Direct::enter`].
+    #[inline]
+    pub fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    /// Where the reader is now.
+    #[inline]
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            input: self.input,
+            memo: self.memo.len(),
+            overwrites: self.overwrites,
+            height: self.height,
+            objects: self.objects,
+            alloc: self.alloc,
+        }
+    }
+
+    /// Returns to `at`, undoing a reading that did not end well. `None` if
+    /// it cannot be undone (it replaced memo entries), or if undone readings
+    /// have cost more than reading the input twice.
+    pub fn rewind(&mut self, at: Checkpoint) -> Option<()> {
+        if self.given_up || self.overwrites != at.overwrites {
+            return self.give_up();
+        }
+        self.wasted += self.input.pos - at.input.pos;
+        if self.wasted > self.data.len().saturating_mul(2) + 4096 {
+            return self.give_up();
+        }
+        self.input = at.input;
+        self.memo.truncate(at.memo);
+        self.height = at.height;
+        self.objects = at.objects;
+        self.alloc = at.alloc;
+        Some(())
+    }
+
+    /// The memo PUTs after an object: records what a later GET can use.
+    #[inline]
+    fn memoize(&mut self, entry: Memo<'de>) -> Option<()> {
+        loop {
+            let index = match self.peek()? {
+                b if b == Opcode::Memoize.byte() => {
+                    self.advance();
+                    self.memo.len()
+                }
+                b if b == Opcode::BinPut.byte() => {
+                    self.advance();
+                    usize::from(self.byte()?)
+                }
+                b if b == Opcode::LongBinPut.byte() => {
+                    self.advance();
+                    u32::from_le_bytes(self.array()?) as usize
+                }
+                _ => return Some(()),
+            };
+            match index.cmp(&self.memo.len()) {
+                std::cmp::Ordering::Equal => {
+                    if self.memo.len() >= self.limits.max_memo_entries {
+                        return self.give_up();
+                    }
+                    self.memo.push(entry);
+                }
+                std::cmp::Ordering::Less => {
+                    self.overwrites += 1;
+                    self.memo[index] = entry;
+                }
+                // A sparse memo: the graph path's.
+                std::cmp::Ordering::Greater => return self.give_up(),
+            }
+        }
+    }
+
+    /// A GET of the memo entry at the next opcode, if it is a GET.
+    #[inline]
+    fn fetch(&mut self, op: u8) -> Option<Memo<'de>> {
+        let index = if op == Opcode::BinGet.byte() {
+            usize::from(self.byte()?)
+        } else {
+            u32::from_le_bytes(self.array()?) as usize
+        };
+        self.memo.get(index).copied()
+    }
+
+    // ---- scalars ---------------------------------------------------------------
+
+    /// An int that fits in an `i64`. A bool is not an int here, as in the graph path.
+    #[inline]
+    pub fn int(&mut self) -> Option<i64> {
+        let op = self.peek()?;
+        self.advance();
+        let n = match op {
+            b if b == Opcode::BinInt1.byte() => i64::from(self.byte()?),
+            b if b == Opcode::BinInt2.byte() => i64::from(u16::from_le_bytes(self.array()?)),
+            b if b == Opcode::BinInt.byte() => i64::from(i32::from_le_bytes(self.array()?)),
+            b if b == Opcode::Long1.byte() => {
+                let n = usize::from(self.byte()?);
+                let bytes = self.bytes(n)?;
+                if n > 8 {
+                    return None;
+                }
+                let fill = if bytes.last().is_some_and(|&b| b & 0x80 != 0) {
+                    0xff
+                } else {
+                    0
+                };
+                let mut le = [fill; 8];
+                le[..n].copy_from_slice(bytes);
+                i64::from_le_bytes(le)
+            }
+            _ => return None,
+        };
+        self.push()?;
+        self.memoize(Memo::Other)?;
+        Some(n)
+    }
+
+    /// A float, or an int the float holds exactly.
+    #[inline]
+    pub fn float(&mut self) -> Option<f64> {
+        if self.peek()? == Opcode::BinFloat.byte() {
+            self.advance();
+            let x = f64::from_be_bytes(self.array()?);
+            self.push()?;
+            self.memoize(Memo::Other)?;
+            return Some(x);
+        }
+        let n = self.int()?;
+        let x = n as f64;
+        (x as i128 == i128::from(n)).then_some(x)
+    }
+
+    /// `True` or `False`.
+    #[inline]
+    pub fn bool(&mut self) -> Option<bool> {
+        let b = match self.peek()? {
+            b if b == Opcode::NewTrue.byte() => true,
+            b if b == Opcode::NewFalse.byte() => false,
+            _ => return None,
+        };
+        self.advance();
+        self.push()?;
+        self.memoize(Memo::Other)?;
+        Some(b)
+    }
+
+    /// Takes `None` if it is next; `Some(false)` if something else is.
+    #[inline]
+    pub fn none(&mut self) -> Option<bool> {
+        if !self.eat(Opcode::None)? {
+            return Some(false);
+        }
+        self.push()?;
+        self.memoize(Memo::Other)?;
+        Some(true)
+    }
+
+    /// A str, borrowed from the input.
+    #[inline]
+    pub fn str(&mut self) -> Option<&'de str> {
+        let op = self.peek()?;
+        self.advance();
+        let n = match op {
+            b if b == Opcode::ShortBinUnicode.byte() => usize::from(self.byte()?),
+            b if b == Opcode::BinUnicode.byte() => u32::from_le_bytes(self.array()?) as usize,
+            b if b == Opcode::BinUnicode8.byte() => {
+                usize::try_from(u64::from_le_bytes(self.array()?)).ok()?
+            }
+            b if b == Opcode::BinGet.byte() || b == Opcode::LongBinGet.byte() => {
+                let Memo::Str(s) = self.fetch(b)? else {
+                    return None;
+                };
+                self.height += 1;
+                self.memoize(Memo::Str(s))?;
+                return Some(s);
+            }
+            _ => return None,
+        };
+        let s = std::str::from_utf8(self.bytes(n)?).ok()?;
+        self.push()?;
+        self.memoize(Memo::Str(s))?;
+        Some(s)
+    }
+
+    // ---- containers ------------------------------------------------------------
+
+    /// A list: `item(r, i)` reads item `i` and keeps it. Returns the number
+    /// of items: the caller drops any it kept beyond that (items whose
+    /// reading did not end well, which were not this list's).
+    pub fn list(&mut self, mut item: impl FnMut(&mut Self, usize) -> Option<()>) -> Option<usize> {
+        if !self.eat(Opcode::EmptyList)? {
+            return None;
+        }
+        self.push()?;
+        self.memoize(Memo::Other)?;
+        self.items(Opcode::Appends, Opcode::Append, 1, &mut item)
+    }
+
+    /// A dict: `entry(r, i)` reads entry `i`, a key and its value, and
+    /// keeps them. Returns the number of entries, as [`Direct::list`].
+    pub fn dict(&mut self, mut entry: impl FnMut(&mut Self, usize) -> Option<()>) -> Option<usize> {
+        if !self.eat(Opcode::EmptyDict)? {
+            return None;
+        }
+        self.push()?;
+        self.memoize(Memo::Other)?;
+        self.items(Opcode::SetItems, Opcode::SetItem, 2, &mut entry)
+    }
+
+    /// The items applied to the container just read: batches of MARK,
+    /// items, `many`; or one item and `one` (each item is `per_item`
+    /// objects on the stack). Stops where the next opcodes are not this
+    /// container's.
+    fn items(
+        &mut self,
+        many: Opcode,
+        one: Opcode,
+        per_item: usize,
+        item: &mut impl FnMut(&mut Self, usize) -> Option<()>,
+    ) -> Option<usize> {
+        self.enter()?;
+        let mut len = 0;
+        loop {
+            let at = self.checkpoint();
+            let kept = len;
+            let ok = if self.peek()? == Opcode::Mark.byte() {
+                self.advance();
+                self.height += 1;
+                loop {
+                    if self.eat(many)? {
+                        self.pop(per_item * (len - kept) + 1);
+                        break true;
+                    }
+                    if item(self, len).is_none() {
+                        break false;
+                    }
+                    len += 1;
+                    self.grow(len)?;
+                }
+            } else {
+                match item(self, len) {
+                    Some(()) if self.eat(one)? => {
+                        len += 1;
+                        self.grow(len)?;
+                        self.pop(per_item);
+                        true
+                    }
+                    _ => false,
+                }
+            };
+            if !ok {
+                // Not this container's: it is complete.
+                self.rewind(at)?;
+                self.leave();
+                return Some(kept);
+            }
+        }
+    }
+
+    /// An instance of one of `classes`, created by NEWOBJ with no arguments
+    /// (as CPython writes a plain class's instance), with its `__dict__`
+    /// applied by BUILD, whose keys name `fields`.
+    pub fn instance(
+        &mut self,
+        classes: &[(&str, &str)],
+        fields: &mut Fields<'_, impl FnMut(&mut Self, usize, bool) -> Option<()>>,
+    ) -> Option<()> {
+        let (module, name) = self.global()?;
+        if crate::unpickler::folds_newobj(module, name)
+            || !classes.iter().any(|&(m, q)| m == module && q == name)
+        {
+            return None;
+        }
+        if !self.eat(Opcode::EmptyTuple)? {
+            return None;
+        }
+        self.push()?;
+        self.memoize(Memo::Other)?;
+        if !self.eat(Opcode::NewObj)? {
+            return None;
+        }
+        self.pop(2);
+        self.push()?;
+        self.memoize(Memo::Other)?;
+        // The state, if BUILD applies one: CPython writes none for an empty `__dict__`.
+        let at = self.checkpoint();
+        if self.peek()? == Opcode::EmptyDict.byte() {
+            match self.fields(fields) {
+                Some(()) if self.eat(Opcode::Build)? => {
+                    self.pop(1);
+                    return Some(());
+                }
+                _ => {
+                    fields.reset_from(self, 0);
+                    self.rewind(at)?;
+                }
+            }
+        }
+        Some(())
+    }
+
+    /// A plain dict whose keys name fields. See [`Fields`].
+    pub fn fields(
+        &mut self,
+        fields: &mut Fields<'_, impl FnMut(&mut Self, usize, bool) -> Option<()>>,
+    ) -> Option<()> {
+        let names = fields.names;
+        let kept = self.dict(|r, n| {
+            let key = r.str()?;
+            let i = names.iter().position(|&name| name == key)?;
+            fields.set(r, i, n)
+        });
+        match kept {
+            Some(kept) => {
+                fields.reset_from(self, kept);
+                Some(())
+            }
+            None => {
+                fields.reset_from(self, 0);
+                None
+            }
+        }
+    }
+
+    /// A global pushed by STACK_GLOBAL (protocol 4 and up), or fetched from the memo.
+    fn global(&mut self) -> Option<(&'de str, &'de str)> {
+        let op = self.peek()?;
+        if op == Opcode::BinGet.byte() || op == Opcode::LongBinGet.byte() {
+            self.advance();
+            let Memo::Global(module, name) = self.fetch(op)? else {
+                return None;
+            };
+            self.height += 1;
+            self.memoize(Memo::Global(module, name))?;
+            return Some((module, name));
+        }
+        if self.proto < 4 {
+            return None;
+        }
+        let module = self.str()?;
+        let name = self.str()?;
+        if !self.eat(Opcode::StackGlobal)? {
+            return None;
+        }
+        self.pop(2);
+        self.push()?;
+        self.memoize(Memo::Global(module, name))?;
+        Some((module, name))
+    }
+
+    /// Reads a `T` through [`FromPickle::read_direct`].
+    #[inline]
+    pub fn read<T: FromPickle<'de>>(&mut self) -> Option<T> {
+        T::read_direct(self)
+    }
+}
+
+/// Reads a whole pickle as a `T` directly, or `None` to take the graph path.
+pub(crate) fn read<'de, T: FromPickle<'de>>(data: &'de [u8], limits: &Limits) -> Option<T> {
+    let mut r = Direct::new(data, limits);
+    if r.eat(Opcode::Proto)? {
+        let [proto] = r.array()?;
+        if proto > crate::opcode::HIGHEST_PROTOCOL {
+            return None;
+        }
+        r.proto = proto;
+    }
+    let value = T::read_direct(&mut r)?;
+    (!r.given_up && r.eat(Opcode::Stop)?).then_some(value)
+}
+
+/// The fields of a struct read from a dict (an instance's `__dict__`, or a
+/// plain dict) by [`Direct::instance`] and [`Direct::fields`].
+///
+/// `access(r, i, true)` reads the value of field `i` (named `names[i]`)
+/// and keeps it; `access(r, i, false)` forgets it again, when the entry that
+/// set it turns out not to be this dict's. A key set twice gives up.
+#[doc(hidden)]
+pub struct Fields<'n, F> {
+    names: &'n [&'n str],
+    access: F,
+    /// The entry that set each field, `u32::MAX` for none.
+    set_at: [u32; MAX_FIELDS],
+}
+
+/// The most fields a struct read directly may have.
+const MAX_FIELDS: usize = 64;
+
+impl<'n, F> Fields<'n, F> {
+    /// Fields named `names`, read and forgotten by `access`. `None` for more than 64.
+    pub fn new(names: &'n [&'n str], access: F) -> Option<Self> {
+        (names.len() <= MAX_FIELDS).then_some(Fields {
+            names,
+            access,
+            set_at: [u32::MAX; MAX_FIELDS],
+        })
+    }
+
+    fn set<'de>(&mut self, r: &mut Direct<'de>, i: usize, entry: usize) -> Option<()>
+    where
+        F: FnMut(&mut Direct<'de>, usize, bool) -> Option<()>,
+    {
+        if self.set_at[i] != u32::MAX {
+            return None;
+        }
+        (self.access)(r, i, true)?;
+        self.set_at[i] = u32::try_from(entry).ok()?;
+        Some(())
+    }
+
+    /// Forgets the fields set by entry `kept` and later.
+    fn reset_from<'de>(&mut self, r: &mut Direct<'de>, kept: usize)
+    where
+        F: FnMut(&mut Direct<'de>, usize, bool) -> Option<()>,
+    {
+        for i in 0..self.names.len() {
+            if self.set_at[i] != u32::MAX && self.set_at[i] as usize >= kept {
+                self.set_at[i] = u32::MAX;
+                let _ = (self.access)(r, i, false);
+            }
+        }
+    }
+}
