@@ -109,6 +109,22 @@ impl<'ast> Visit<'ast> for Finder<'_> {
     fn visit_macro(&mut self, _: &'ast syn::Macro) {}
 }
 
+/// Whether `ty` names a lifetime (`&'a str`, `Cow<'a, str>`).
+pub(crate) fn names_lifetime(ty: &Type) -> bool {
+    struct Lifetimes(bool);
+    impl<'ast> Visit<'ast> for Lifetimes {
+        fn visit_lifetime(&mut self, _: &'ast Lifetime) {
+            self.0 = true;
+        }
+        fn visit_type_reference(&mut self, _: &'ast syn::TypeReference) {
+            self.0 = true;
+        }
+    }
+    let mut found = Lifetimes(false);
+    found.visit_type(ty);
+    found.0
+}
+
 /// The lifetime `FromPickle` is implemented for: `'de`, unless the user already has one by that name.
 pub(crate) fn de_lifetime(generics: &Generics) -> Lifetime {
     let taken = |name: &str| generics.lifetimes().any(|l| l.lifetime.ident == name);

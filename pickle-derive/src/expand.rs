@@ -355,10 +355,14 @@ fn expand_struct(s: &Struct) -> TokenStream {
 
 /// `FromPickle::DIRECT` and `read_direct` for a struct read from a dict of
 /// its fields: an instance's `__dict__` (`classes`), or a plain dict. Empty
-/// (the graph path only) if a field is read by a `with` module or as bytes.
+/// (the graph path only) if a field is read by a `with` module or as bytes,
+/// or borrows (its type names a lifetime).
 fn read_direct(s: &Struct, written: &[&Field], classes: Option<&TokenStream>) -> TokenStream {
     let rt = runtime();
-    if written.iter().any(|f| !uses_trait(f)) {
+    if written
+        .iter()
+        .any(|f| !uses_trait(f) || crate::bound::names_lifetime(f.ty))
+    {
         return quote!();
     }
     let de = de_lifetime(s.generics);
@@ -370,6 +374,19 @@ fn read_direct(s: &Struct, written: &[&Field], classes: Option<&TokenStream>) ->
     let tys: Vec<&syn::Type> = written.iter().map(|f| f.ty).collect();
     let names: Vec<&str> = written.iter().map(|f| f.name.as_str()).collect();
     let index = (0..written.len()).map(Literal::usize_unsuffixed);
+    let access = if written.is_empty() {
+        quote!(|_: &mut #rt::Direct<#de>, _: usize, _: bool| #none)
+    } else {
+        quote! {
+            |__r: &mut #rt::Direct<#de>, __i: usize, __set: bool| -> ::core::option::Option<()> {
+                match __i {
+                    #(#index => #vars = if __set { #some(__r.read()?) } else { #none },)*
+                    _ => return #none,
+                }
+                #some(())
+            }
+        }
+    };
     let read = match classes {
         Some(classes) => quote!(__r.instance(#classes, &mut __fields)?;),
         None => quote!(__r.fields(&mut __fields)?;),
@@ -396,16 +413,7 @@ fn read_direct(s: &Struct, written: &[&Field], classes: Option<&TokenStream>) ->
         fn read_direct(__r: &mut #rt::Direct<#de>) -> ::core::option::Option<Self> {
             #(let mut #vars: ::core::option::Option<#tys> = #none;)*
             {
-                let mut __fields = #rt::DirectFields::new(
-                    &[#(#names),*],
-                    |__r: &mut #rt::Direct<#de>, __i: usize, __set: bool| -> ::core::option::Option<()> {
-                        match __i {
-                            #(#index => #vars = if __set { #some(__r.read::<#tys>()?) } else { #none },)*
-                            _ => return #none,
-                        }
-                        #some(())
-                    },
-                )?;
+                let mut __fields = #rt::DirectFields::new(&[#(#names),*], #access)?;
                 #read
             }
             #some(Self { #(#inits),* })

@@ -604,7 +604,9 @@ impl<'de> Direct<'de> {
 }
 
 /// Reads a whole pickle as a `T` directly, or `None` to take the graph path.
-pub(crate) fn read<'de, T: FromPickle<'de>>(data: &'de [u8], limits: &Limits) -> Option<T> {
+///
+/// What `loads` tries first, public for tests that check it against the graph path.
+pub fn read<'de, T: FromPickle<'de>>(data: &'de [u8], limits: &Limits) -> Option<T> {
     let mut r = Direct::new(data, limits);
     if r.eat(Opcode::Proto)? {
         let [proto] = r.array()?;

@@ -1,0 +1,307 @@
+//! The direct typed read (`pickle::de::direct`, what `loads::<T>` tries
+//! first) against the graph path: whenever the direct read gives a value, it
+//! is the value the graph path gives, and the direct read takes what CPython
+//! writes for the types it knows.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Debug;
+
+use indexmap::IndexMap;
+use pickle::de::{direct, FromPickle};
+use pickle::{Limits, Pickle, Pickler, Value};
+use proptest::prelude::*;
+
+#[derive(Pickle, Debug, Clone, PartialEq)]
+#[pickle(module = "shop", name = "Item")]
+struct Item {
+    id: i64,
+    name: String,
+    tags: Vec<i64>,
+    counts: IndexMap<String, i64>,
+    price: Option<f64>,
+    #[pickle(default)]
+    stock: u32,
+}
+
+#[derive(Pickle, Debug, Clone, PartialEq)]
+#[pickle(dict)]
+struct Doc {
+    version: i64,
+    items: Vec<Item>,
+    grid: Vec<Vec<i64>>,
+    names: Vec<String>,
+    flags: BTreeMap<String, bool>,
+}
+
+/// What the graph path gives: load the graph, then read `T` from it.
+fn graph<T: for<'de> FromPickle<'de>>(data: &[u8]) -> pickle::Result<T> {
+    let v: Value = pickle::loads(data)?;
+    T::from_value(v)
+}
+
+/// Whatever `data` is, the direct read gives the graph path's value or nothing.
+fn agrees<T: for<'de> FromPickle<'de> + PartialEq + Debug>(data: &[u8]) -> Option<T> {
+    let direct = direct::read::<T>(data, &Limits::default())?;
+    match graph::<T>(data) {
+        Ok(g) => assert_eq!(g, direct, "direct and graph reads differ on {data:?}"),
+        Err(e) => panic!("the direct read took a pickle the graph path refuses ({e}): {data:?}"),
+    }
+    Some(direct)
+}
+
+fn dumps(value: &impl pickle::ser::ToPickle, protocol: u8) -> Vec<u8> {
+    Pickler::new().protocol(protocol).dumps(value).unwrap()
+}
+
+fn item(i: i64, tags: usize) -> Item {
+    Item {
+        id: i,
+        name: format!("item-{i}"),
+        tags: (0..tags as i64).map(|t| t * 1000 + i).collect(),
+        counts: IndexMap::from([("x".to_owned(), i), ("y".to_owned(), -i)]),
+        price: (i % 2 == 0).then_some(i as f64 / 4.0),
+        stock: 7,
+    }
+}
+
+fn doc(items: usize) -> Doc {
+    Doc {
+        version: 3,
+        items: (0..items as i64).map(|i| item(i, i as usize % 4)).collect(),
+        grid: vec![vec![], vec![1], vec![1, 2], vec![], (0..2500).collect()],
+        names: vec!["a".into(), "é".into(), String::new(), "a".into()],
+        flags: BTreeMap::from([("on".into(), true), ("off".into(), false)]),
+    }
+}
+
+#[test]
+fn takes_what_cpython_writes_at_protocols_4_and_5() {
+    // Our pickler writes CPython's bytes for these shapes (tests/derive.rs,
+    // tests/std_types.rs); 1500 items cross a SETITEMS/APPENDS batch and frames.
+    let value = doc(1500);
+    for protocol in [4, 5] {
+        let data = dumps(&value, protocol);
+        assert_eq!(
+            agrees::<Doc>(&data),
+            Some(value.clone()),
+            "protocol {protocol}"
+        );
+    }
+}
+
+#[test]
+fn takes_builtin_shapes_at_protocols_2_to_5() {
+    let ints: Vec<i64> = vec![
+        0,
+        1,
+        255,
+        256,
+        65535,
+        65536,
+        -1,
+        i64::from(i32::MAX) + 1,
+        i64::MIN,
+        i64::MAX,
+    ];
+    let map = HashMap::from([("k".to_owned(), vec![Some(1.5), None])]);
+    for protocol in 2..=5 {
+        assert_eq!(
+            agrees::<Vec<i64>>(&dumps(&ints, protocol)),
+            Some(ints.clone())
+        );
+        assert_eq!(
+            agrees::<HashMap<String, Vec<Option<f64>>>>(&dumps(&map, protocol)),
+            Some(map.clone())
+        );
+        assert_eq!(
+            agrees::<Vec<Vec<i64>>>(&dumps(&doc(0).grid, protocol)),
+            Some(doc(0).grid)
+        );
+    }
+}
+
+#[test]
+fn instances_below_protocol_4_take_the_graph_path() {
+    // GLOBAL (protocols 0-3) may name a class through the compat tables or
+    // `getattr`: the graph path's.
+    let data = dumps(&item(1, 2), 2);
+    assert_eq!(direct::read::<Item>(&data, &Limits::default()), None);
+    assert_eq!(pickle::loads::<Item>(&data).unwrap(), item(1, 2));
+}
+
+#[test]
+fn gives_up_where_the_graph_path_decides() {
+    let cases: &[(&str, &[u8])] = &[
+        // A memoized list fetched again: sharing is the graph path's.
+        ("shared list", b"\x80\x04]\x94(]\x94h\x01e."),
+        // A list of a bool: an error in the graph path.
+        ("bool as int", b"\x80\x04]\x94\x88a."),
+        // Truncated.
+        ("truncated", b"\x80\x04]\x94(K\x01K\x02"),
+        // Junk after the list where STOP belongs.
+        ("no STOP", b"\x80\x04]\x94(K\x01K\x02eK\x03."),
+        // A frame that ends inside an opcode's argument.
+        (
+            "bad frame",
+            b"\x80\x04\x95\x03\x00\x00\x00\x00\x00\x00\x00]\x94J\x01\x00\x00\x00a.",
+        ),
+        // A sparse memo index.
+        ("sparse memo", b"\x80\x04]q\x05."),
+    ];
+    for (what, data) in cases {
+        assert_eq!(
+            direct::read::<Vec<Vec<i64>>>(data, &Limits::default()),
+            None,
+            "{what}"
+        );
+        // And the graph path gives its own answer.
+        let _ = graph::<Vec<Vec<i64>>>(data);
+    }
+    // A key set twice: the last value wins, at the first key's place, both ways.
+    let twice = b"\x80\x04}\x94(\x8c\x01a\x94K\x01\x8c\x01b\x94K\x02h\x01K\x03u.";
+    let m = pickle::loads::<IndexMap<String, i64>>(twice).unwrap();
+    assert_eq!(
+        m.into_iter().collect::<Vec<_>>(),
+        [("a".into(), 3), ("b".into(), 2)]
+    );
+    let _ = agrees::<IndexMap<String, i64>>(twice);
+    let _ = agrees::<HashMap<String, i64>>(twice);
+}
+
+#[test]
+fn limits_make_it_give_up_and_the_graph_path_refuse() {
+    let data = dumps(&vec![1_i64; 10], 4);
+    let mut limits = Limits::default();
+    limits.max_container_len = 5;
+    assert_eq!(direct::read::<Vec<i64>>(&data, &limits), None);
+    let e = pickle::Unpickler::new()
+        .limits(limits)
+        .loads::<Vec<i64>>(&data)
+        .unwrap_err();
+    assert_eq!(e.kind(), pickle::ErrorKind::ContainerLimit);
+}
+
+fn arb_item() -> impl Strategy<Value = Item> {
+    (
+        any::<i64>(),
+        "[a-z]{0,6}",
+        prop::collection::vec(any::<i64>(), 0..4),
+        prop::collection::vec(("[xyz]", any::<i64>()), 0..3),
+        any::<Option<f64>>().prop_filter("NaN is not equal to itself", |p| {
+            !p.is_some_and(f64::is_nan)
+        }),
+    )
+        .prop_map(|(id, name, tags, counts, price)| Item {
+            id,
+            name,
+            tags,
+            counts: counts.into_iter().collect(),
+            price,
+            stock: 7,
+        })
+}
+
+fn arb_doc() -> impl Strategy<Value = Doc> {
+    (
+        any::<i64>(),
+        prop::collection::vec(arb_item(), 0..4),
+        prop::collection::vec(prop::collection::vec(-300_i64..300, 0..3), 0..4),
+        prop::collection::vec("[ab]{0,2}", 0..4),
+        prop::collection::btree_map("[a-c]{1,2}", any::<bool>(), 0..3),
+    )
+        .prop_map(|(version, items, grid, names, flags)| Doc {
+            version,
+            items,
+            grid,
+            names,
+            flags,
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn direct_reads_of_our_output_agree_and_succeed(doc in arb_doc(), protocol in 2_u8..=5) {
+        let data = dumps(&doc, protocol);
+        let read = agrees::<Doc>(&data);
+        if protocol >= 4 {
+            prop_assert_eq!(read, Some(doc));
+        }
+    }
+
+    #[test]
+    fn direct_reads_of_mutated_pickles_agree_or_give_up(
+        doc in arb_doc(),
+        protocol in 2_u8..=5,
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0_u8..3), 1..4),
+    ) {
+        let mut data = dumps(&doc, protocol);
+        for (at, byte, how) in edits {
+            if data.is_empty() {
+                break;
+            }
+            let i = at.index(data.len());
+            match how {
+                0 => data[i] = byte,
+                1 => { data.insert(i, byte); }
+                _ => { data.remove(i); }
+            }
+        }
+        agrees::<Doc>(&data);
+        agrees::<Vec<Vec<i64>>>(&data);
+        agrees::<IndexMap<String, i64>>(&data);
+    }
+}
+
+#[derive(Pickle, Debug, Clone, PartialEq)]
+#[pickle(dict)]
+struct InnerWritten {
+    a: i64,
+}
+
+#[derive(Pickle, Debug, Clone, PartialEq)]
+#[pickle(dict)]
+struct OuterWritten {
+    inner: InnerWritten,
+    b: i64,
+}
+
+#[derive(Pickle, Debug, Clone, PartialEq)]
+#[pickle(dict)]
+struct Inner {
+    a: i64,
+    #[pickle(default)]
+    b: i64,
+}
+
+#[derive(Pickle, Debug, Clone, PartialEq)]
+#[pickle(dict)]
+struct Outer {
+    inner: Inner,
+    b: i64,
+}
+
+#[test]
+fn a_field_read_by_a_reading_that_did_not_end_well_is_forgotten() {
+    // {'inner': {'a': 1}, 'b': 2}: after the inner dict's one SETITEM, the
+    // outer key 'b' names a field of the inner struct too. Trying it as one
+    // more inner entry reads `b = 2` into the inner struct before SETITEM is
+    // missing; that field must be forgotten again.
+    let written = OuterWritten {
+        inner: InnerWritten { a: 1 },
+        b: 2,
+    };
+    for protocol in 2..=5 {
+        let data = dumps(&written, protocol);
+        let expected = Outer {
+            inner: Inner { a: 1, b: 0 },
+            b: 2,
+        };
+        assert_eq!(
+            agrees::<Outer>(&data),
+            Some(expected),
+            "protocol {protocol}"
+        );
+    }
+}
