@@ -43,11 +43,14 @@ struct Input {
     in_frame: bool,
 }
 
-/// What the memo holds, as far as the direct reader can use it again.
+/// What the memo holds, as far as the direct reader can use it again:
+/// 12 bytes an entry, as a pickle may memoize millions of strs.
 #[derive(Clone, Copy)]
-enum Memo<'de> {
-    Str(&'de str),
-    Global(&'de str, &'de str),
+enum Memo {
+    /// A str, by its place in the input.
+    Str { start: u32, len: u32 },
+    /// A global, by its index in [`Direct::globals`].
+    Global(u32),
     /// An object the reader cannot fetch again (a container, an instance):
     /// a GET of it gives up.
     Other,
@@ -69,7 +72,9 @@ pub struct Checkpoint {
 pub struct Direct<'de> {
     data: &'de [u8],
     input: Input,
-    memo: Vec<Memo<'de>>,
+    memo: Vec<Memo>,
+    /// The globals the memo refers to.
+    globals: Vec<(&'de str, &'de str)>,
     /// Memo entries replaced (PUT over an index in use): they cannot be undone.
     overwrites: u64,
     proto: u8,
@@ -98,6 +103,7 @@ impl<'de> Direct<'de> {
                 in_frame: false,
             },
             memo: Vec::new(),
+            globals: Vec::new(),
             overwrites: 0,
             proto: 0,
             depth: 0,
@@ -117,14 +123,14 @@ impl<'de> Direct<'de> {
     // FRAME may only come where no frame is open.
 
     /// The next opcode byte, without taking it; FRAME headers before it are taken.
-    #[inline]
+    #[inline(always)]
     pub fn peek(&mut self) -> Option<u8> {
-        if let Some(&byte) = self.data[..self.input.limit].get(self.input.pos) {
-            if byte != Opcode::Frame.byte() {
-                return Some(byte);
-            }
+        // Inside a frame, or at its end (where it closes): the next byte
+        // is the same either way.
+        match self.data.get(self.input.pos) {
+            Some(&byte) if byte != Opcode::Frame.byte() => Some(byte),
+            _ => self.peek_slow(),
         }
-        self.peek_slow()
     }
 
     #[cold]
@@ -158,13 +164,13 @@ impl<'de> Direct<'de> {
     }
 
     /// Takes the opcode [`Direct::peek`] returned.
-    #[inline]
+    #[inline(always)]
     fn advance(&mut self) {
         self.input.pos += 1;
     }
 
     /// Takes the next opcode if it is `op`.
-    #[inline]
+    #[inline(always)]
     fn eat(&mut self, op: Opcode) -> Option<bool> {
         if self.peek()? == op.byte() {
             self.advance();
@@ -175,11 +181,22 @@ impl<'de> Direct<'de> {
     }
 
     /// The next `n` bytes of an opcode's argument.
-    #[inline]
+    #[inline(always)]
     fn bytes(&mut self, n: usize) -> Option<&'de [u8]> {
-        if self.input.pos == self.input.limit {
-            self.close_frame();
+        let start = self.input.pos;
+        let end = start.checked_add(n)?;
+        if end <= self.input.limit {
+            let data: &'de [u8] = self.data;
+            self.input.pos = end;
+            return data.get(start..end);
         }
+        self.bytes_slow(n)
+    }
+
+    /// [`Direct::bytes`] past the open frame's end: only if the frame ends here.
+    #[cold]
+    fn bytes_slow(&mut self, n: usize) -> Option<&'de [u8]> {
+        self.close_frame();
         let data: &'de [u8] = self.data;
         let start = self.input.pos;
         let bytes = data[..self.input.limit].get(start..start.checked_add(n)?)?;
@@ -187,12 +204,12 @@ impl<'de> Direct<'de> {
         Some(bytes)
     }
 
-    #[inline]
+    #[inline(always)]
     fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
         self.bytes(N)?.try_into().ok()
     }
 
-    #[inline]
+    #[inline(always)]
     fn byte(&mut self) -> Option<u8> {
         Some(self.array::<1>()?[0])
     }
@@ -207,7 +224,7 @@ impl<'de> Direct<'de> {
     }
 
     /// Counts one object pushed on the unpickler's stack (and added to its graph).
-    #[inline]
+    #[inline(always)]
     fn push(&mut self) -> Option<()> {
         self.height += 1;
         self.objects += 1;
@@ -220,13 +237,13 @@ impl<'de> Direct<'de> {
     }
 
     /// Counts `n` objects taken off the stack by the opcode that used them.
-    #[inline]
+    #[inline(always)]
     fn pop(&mut self, n: usize) {
         self.height -= n;
     }
 
     /// Counts a container growing to `len` items.
-    #[inline]
+    #[inline(always)]
     fn grow(&mut self, len: usize) -> Option<()> {
         self.alloc += 8;
         if len > self.limits.max_container_len || self.alloc > self.limits.max_alloc_bytes {
@@ -284,8 +301,22 @@ impl<'de> Direct<'de> {
     }
 
     /// The memo PUTs after an object: records what a later GET can use.
-    #[inline]
-    fn memoize(&mut self, entry: Memo<'de>) -> Option<()> {
+    #[inline(always)]
+    fn memoize(&mut self, entry: Memo) -> Option<()> {
+        match self.data.get(self.input.pos) {
+            Some(&b)
+                if b != Opcode::Memoize.byte()
+                    && b != Opcode::BinPut.byte()
+                    && b != Opcode::LongBinPut.byte()
+                    && b != Opcode::Frame.byte() =>
+            {
+                Some(())
+            }
+            _ => self.memoize_slow(entry),
+        }
+    }
+
+    fn memoize_slow(&mut self, entry: Memo) -> Option<()> {
         loop {
             let index = match self.peek()? {
                 b if b == Opcode::Memoize.byte() => {
@@ -321,7 +352,7 @@ impl<'de> Direct<'de> {
 
     /// A GET of the memo entry at the next opcode, if it is a GET.
     #[inline]
-    fn fetch(&mut self, op: u8) -> Option<Memo<'de>> {
+    fn fetch(&mut self, op: u8) -> Option<Memo> {
         let index = if op == Opcode::BinGet.byte() {
             usize::from(self.byte()?)
         } else {
@@ -333,7 +364,7 @@ impl<'de> Direct<'de> {
     // ---- scalars ---------------------------------------------------------------
 
     /// An int that fits in an `i64`. A bool is not an int here, as in the graph path.
-    #[inline]
+    #[inline(always)]
     pub fn int(&mut self) -> Option<i64> {
         let op = self.peek()?;
         self.advance();
@@ -364,7 +395,7 @@ impl<'de> Direct<'de> {
     }
 
     /// A float, or an int the float holds exactly.
-    #[inline]
+    #[inline(always)]
     pub fn float(&mut self) -> Option<f64> {
         if self.peek()? == Opcode::BinFloat.byte() {
             self.advance();
@@ -415,18 +446,26 @@ impl<'de> Direct<'de> {
                 usize::try_from(u64::from_le_bytes(self.array()?)).ok()?
             }
             b if b == Opcode::BinGet.byte() || b == Opcode::LongBinGet.byte() => {
-                let Memo::Str(s) = self.fetch(b)? else {
+                let entry = self.fetch(b)?;
+                let Memo::Str { start, len } = entry else {
                     return None;
                 };
+                let data: &'de [u8] = self.data;
+                let s = std::str::from_utf8(&data[start as usize..][..len as usize]).ok()?;
                 self.height += 1;
-                self.memoize(Memo::Str(s))?;
+                self.memoize(entry)?;
                 return Some(s);
             }
             _ => return None,
         };
+        let start = self.input.pos;
         let s = std::str::from_utf8(self.bytes(n)?).ok()?;
         self.push()?;
-        self.memoize(Memo::Str(s))?;
+        // The input is under 4 GiB (see `read`).
+        self.memoize(Memo::Str {
+            start: start as u32,
+            len: n as u32,
+        })?;
         Some(s)
     }
 
@@ -575,11 +614,13 @@ impl<'de> Direct<'de> {
         let op = self.peek()?;
         if op == Opcode::BinGet.byte() || op == Opcode::LongBinGet.byte() {
             self.advance();
-            let Memo::Global(module, name) = self.fetch(op)? else {
+            let entry = self.fetch(op)?;
+            let Memo::Global(index) = entry else {
                 return None;
             };
+            let (module, name) = *self.globals.get(index as usize)?;
             self.height += 1;
-            self.memoize(Memo::Global(module, name))?;
+            self.memoize(entry)?;
             return Some((module, name));
         }
         if self.proto < 4 {
@@ -592,7 +633,9 @@ impl<'de> Direct<'de> {
         }
         self.pop(2);
         self.push()?;
-        self.memoize(Memo::Global(module, name))?;
+        let index = u32::try_from(self.globals.len()).ok()?;
+        self.globals.push((module, name));
+        self.memoize(Memo::Global(index))?;
         Some((module, name))
     }
 
@@ -607,6 +650,10 @@ impl<'de> Direct<'de> {
 ///
 /// What `loads` tries first, public for tests that check it against the graph path.
 pub fn read<'de, T: FromPickle<'de>>(data: &'de [u8], limits: &Limits) -> Option<T> {
+    // Memo entries hold input offsets in 32 bits.
+    if u32::try_from(data.len()).is_err() {
+        return None;
+    }
     let mut r = Direct::new(data, limits);
     if r.eat(Opcode::Proto)? {
         let [proto] = r.array()?;
