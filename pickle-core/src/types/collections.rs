@@ -253,21 +253,10 @@ mod index {
         const DIRECT: bool = K::DIRECT && V::DIRECT;
 
         fn read_direct(r: &mut crate::de::direct::Direct<'de>) -> Option<Self> {
-            let mut out = IndexMap::default();
-            let len = r.dict(|r, _| {
-                let key = r.read()?;
-                let value = r.read()?;
-                // A key set twice cannot be undone by truncating: the graph path's.
-                match out.entry(key) {
-                    indexmap::map::Entry::Occupied(_) => None,
-                    indexmap::map::Entry::Vacant(entry) => {
-                        entry.insert(value);
-                        Some(())
-                    }
-                }
-            })?;
-            // Entries past `len` were not this dict's.
-            out.truncate(len);
+            // Gathered first, so the map is built at its size, not grown.
+            let pairs = crate::de::impls::direct_pairs(r)?;
+            let mut out = IndexMap::with_capacity_and_hasher(pairs.len(), S::default());
+            out.extend(pairs);
             Some(out)
         }
     }
