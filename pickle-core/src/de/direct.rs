@@ -75,6 +75,9 @@ pub struct Direct<'de> {
     memo: Vec<Memo>,
     /// The globals the memo refers to.
     globals: Vec<(&'de str, &'de str)>,
+    /// The global (by index) last found to be one of the classes (by
+    /// address) an instance was read as.
+    instance_of: Option<(u32, usize)>,
     /// Memo entries replaced (PUT over an index in use): they cannot be undone.
     overwrites: u64,
     proto: u8,
@@ -104,6 +107,7 @@ impl<'de> Direct<'de> {
             },
             memo: Vec::new(),
             globals: Vec::new(),
+            instance_of: None,
             overwrites: 0,
             proto: 0,
             depth: 0,
@@ -552,11 +556,16 @@ impl<'de> Direct<'de> {
         classes: &[(&str, &str)],
         fields: &mut Fields<'_, impl FnMut(&mut Self, usize, bool) -> Option<()>>,
     ) -> Option<()> {
-        let (module, name) = self.global()?;
-        if crate::unpickler::folds_newobj(module, name)
-            || !classes.iter().any(|&(m, q)| m == module && q == name)
-        {
-            return None;
+        let (index, module, name) = self.global()?;
+        // The class of the last instance read is usually this one's.
+        let class = (index, classes.as_ptr() as usize);
+        if self.instance_of != Some(class) {
+            if crate::unpickler::folds_newobj(module, name)
+                || !classes.iter().any(|&(m, q)| m == module && q == name)
+            {
+                return None;
+            }
+            self.instance_of = Some(class);
         }
         if !self.eat(Opcode::EmptyTuple)? {
             return None;
@@ -594,7 +603,11 @@ impl<'de> Direct<'de> {
         let names = fields.names;
         let kept = self.dict(|r, n| {
             let key = r.str()?;
-            let i = names.iter().position(|&name| name == key)?;
+            // Keys come in field order when a struct like this one wrote them.
+            let i = match names.get(n) {
+                Some(&name) if name == key => n,
+                _ => names.iter().position(|&name| name == key)?,
+            };
             fields.set(r, i, n)
         });
         match kept {
@@ -610,7 +623,8 @@ impl<'de> Direct<'de> {
     }
 
     /// A global pushed by STACK_GLOBAL (protocol 4 and up), or fetched from the memo.
-    fn global(&mut self) -> Option<(&'de str, &'de str)> {
+    /// Returns the global's index in [`Direct::globals`], its module and its name.
+    fn global(&mut self) -> Option<(u32, &'de str, &'de str)> {
         let op = self.peek()?;
         if op == Opcode::BinGet.byte() || op == Opcode::LongBinGet.byte() {
             self.advance();
@@ -621,7 +635,7 @@ impl<'de> Direct<'de> {
             let (module, name) = *self.globals.get(index as usize)?;
             self.height += 1;
             self.memoize(entry)?;
-            return Some((module, name));
+            return Some((index, module, name));
         }
         if self.proto < 4 {
             return None;
@@ -636,7 +650,7 @@ impl<'de> Direct<'de> {
         let index = u32::try_from(self.globals.len()).ok()?;
         self.globals.push((module, name));
         self.memoize(Memo::Global(index))?;
-        Some((module, name))
+        Some((index, module, name))
     }
 
     /// Reads a `T` through [`FromPickle::read_direct`].

@@ -411,7 +411,10 @@ where
     const DIRECT: bool = K::DIRECT && V::DIRECT;
 
     fn read_direct(r: &mut Direct<'de>) -> Option<Self> {
-        Some(direct_pairs(r)?.into_iter().collect())
+        let pairs = direct_pairs(r)?;
+        let mut map = HashMap::with_capacity_and_hasher(pairs.len(), S::default());
+        map.extend(pairs);
+        Some(map)
     }
 }
 
@@ -429,11 +432,12 @@ impl<'de, K: FromPickle<'de> + Ord, V: FromPickle<'de>> FromPickle<'de> for BTre
     }
 }
 
-/// The entries of a plain dict, read directly, in the order written.
+/// The entries of a plain dict, read directly, in the order written: so
+/// that the map is built at its size, never grown.
 pub(crate) fn direct_pairs<'de, K: FromPickle<'de>, V: FromPickle<'de>>(
     r: &mut Direct<'de>,
-) -> Option<Vec<(K, V)>> {
-    let mut pairs = Vec::new();
+) -> Option<Pairs<K, V>> {
+    let mut pairs = Pairs::default();
     let len = r.dict(|r, _| {
         let key = r.read()?;
         pairs.push((key, r.read()?));
@@ -441,6 +445,61 @@ pub(crate) fn direct_pairs<'de, K: FromPickle<'de>, V: FromPickle<'de>>(
     })?;
     pairs.truncate(len);
     Some(pairs)
+}
+
+/// Key/value pairs, the first few held inline: most dicts are small, and
+/// gathering them should not cost an allocation of its own.
+pub(crate) struct Pairs<K, V> {
+    inline: [Option<(K, V)>; INLINE_PAIRS],
+    len: usize,
+    spill: Vec<(K, V)>,
+}
+
+const INLINE_PAIRS: usize = 4;
+
+impl<K, V> Default for Pairs<K, V> {
+    fn default() -> Self {
+        Pairs {
+            inline: [const { None }; INLINE_PAIRS],
+            len: 0,
+            spill: Vec::new(),
+        }
+    }
+}
+
+impl<K, V> Pairs<K, V> {
+    fn push(&mut self, pair: (K, V)) {
+        match self.inline.get_mut(self.len) {
+            Some(slot) => *slot = Some(pair),
+            None => self.spill.push(pair),
+        }
+        self.len += 1;
+    }
+
+    /// Drops the pairs after the first `len`.
+    fn truncate(&mut self, len: usize) {
+        for slot in self.inline.iter_mut().skip(len) {
+            *slot = None;
+        }
+        self.spill.truncate(len.saturating_sub(INLINE_PAIRS));
+        self.len = self.len.min(len);
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+}
+
+impl<K, V> IntoIterator for Pairs<K, V> {
+    type Item = (K, V);
+    type IntoIter = std::iter::Chain<
+        std::iter::Flatten<std::array::IntoIter<Option<(K, V)>, INLINE_PAIRS>>,
+        std::vec::IntoIter<(K, V)>,
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.inline.into_iter().flatten().chain(self.spill)
+    }
 }
 
 macro_rules! tuple_impls {

@@ -45,22 +45,23 @@ pub(super) fn bool(out: &mut Vec<u8>, proto: u8, b: bool) {
 
 /// An int: BININT1/BININT2/BININT when it fits in 32 signed bits (INT text
 /// at protocol 0), else LONG1/LONG4 from protocol 2 and LONG text below.
+#[inline]
 pub(super) fn int(out: &mut Vec<u8>, proto: u8, v: i64) -> Result<()> {
     if let Ok(small) = i32::try_from(v) {
         if proto == 0 {
             let _ = writeln!(out, "I{small}");
         } else {
             let b = small.to_le_bytes();
-            if b[2] != 0 || b[3] != 0 {
-                out.push(Opcode::BinInt.byte());
-                out.extend_from_slice(&b);
+            let (op, len) = if b[2] != 0 || b[3] != 0 {
+                (Opcode::BinInt, 4)
             } else if b[1] != 0 {
-                out.push(Opcode::BinInt2.byte());
-                out.extend_from_slice(&b[..2]);
+                (Opcode::BinInt2, 2)
             } else {
-                out.push(Opcode::BinInt1.byte());
-                out.push(b[0]);
-            }
+                (Opcode::BinInt1, 1)
+            };
+            // One copy of the opcode and its argument.
+            let whole = [op.byte(), b[0], b[1], b[2], b[3]];
+            out.extend_from_slice(&whole[..=len]);
         }
         return Ok(());
     }
