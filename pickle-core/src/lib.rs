@@ -27,6 +27,7 @@ pub mod de;
 mod depth;
 pub mod dis;
 mod error;
+mod fast_map;
 pub mod file;
 #[cfg(feature = "numpy")]
 pub mod numpy;

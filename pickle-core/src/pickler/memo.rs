@@ -16,7 +16,7 @@
 //! of a reduce, the list of a set's items, the latin-1 text of a bytes) are
 //! fresh objects: they take a memo index and are never found again.
 
-use std::collections::HashMap;
+use crate::fast_map::FastMap as HashMap;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::value::Id;
@@ -94,8 +94,8 @@ impl Memo {
     pub(super) fn new(nodes: usize) -> Memo {
         Memo {
             main: vec![ABSENT; nodes],
-            other: HashMap::new(),
-            globals: HashMap::new(),
+            other: HashMap::default(),
+            globals: HashMap::default(),
             names: Default::default(),
             len: 0,
         }

@@ -236,6 +236,14 @@ impl<'p, W: io::Write> Core<'p, W> {
     /// The global `module.name`; returns its memo index, if it has one (an
     /// extension code has not).
     pub(crate) fn save_global(&mut self, module: &str, name: &str) -> Result<Option<u32>> {
+        // Written before: a memo GET, as the graph pickler writes it (the
+        // usual case: every instance of a class names it).
+        let (named_module, named) = object_name(module, name);
+        if let Some(index) = self.memo.get_global(named_module, named) {
+            self.framer.opcode_boundary()?;
+            self.memo_get(index);
+            return Ok(Some(index));
+        }
         let empty = Value::new();
         Dumper::new(self, &empty).run(global(module, name))?;
         let (module, name) = object_name(module, name);

@@ -56,8 +56,8 @@
 //! than overflowing the stack. (CPython raises `RecursionError` far sooner.)
 //! A [`Value`] graph is written without recursion, whatever its depth.
 
+use crate::fast_map::FastMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::io;
 
 use num_bigint::BigInt;
@@ -116,9 +116,9 @@ pub struct Writer<'p, W: io::Write> {
     /// The open levels: containers whose items are being written, and shared values.
     levels: Vec<Level>,
     /// The memo index of each shared value written, by identity.
-    shared: HashMap<usize, u32>,
+    shared: FastMap<usize, u32>,
     /// The memo index of each enum member written, by `module\nqualname\nname`.
-    members: HashMap<String, u32>,
+    members: FastMap<String, u32>,
     /// Where the stack was when the write began.
     stack_base: usize,
 }
@@ -145,8 +145,8 @@ impl<'p, W: io::Write> Writer<'p, W> {
             core,
             objects: Vec::new(),
             levels: Vec::new(),
-            shared: HashMap::new(),
-            members: HashMap::new(),
+            shared: FastMap::default(),
+            members: FastMap::default(),
             stack_base: depth::stack_position(),
         }
     }
