@@ -45,7 +45,7 @@ pub(super) fn bool(out: &mut Vec<u8>, proto: u8, b: bool) {
 
 /// An int: BININT1/BININT2/BININT when it fits in 32 signed bits (INT text
 /// at protocol 0), else LONG1/LONG4 from protocol 2 and LONG text below.
-#[inline]
+#[inline(always)]
 pub(super) fn int(out: &mut Vec<u8>, proto: u8, v: i64) -> Result<()> {
     if let Ok(small) = i32::try_from(v) {
         if proto == 0 {
@@ -59,9 +59,11 @@ pub(super) fn int(out: &mut Vec<u8>, proto: u8, v: i64) -> Result<()> {
             } else {
                 (Opcode::BinInt1, 1)
             };
-            // One copy of the opcode and its argument.
+            // One fixed-size copy of the opcode and its widest argument,
+            // then the length cut back to the argument's own.
             let whole = [op.byte(), b[0], b[1], b[2], b[3]];
-            out.extend_from_slice(&whole[..=len]);
+            out.extend_from_slice(&whole);
+            out.truncate(out.len() - (4 - len));
         }
         return Ok(());
     }

@@ -136,7 +136,7 @@ impl<'p, W: io::Write> Core<'p, W> {
     }
 
     /// Appends whole opcodes to the output: `encode` gets the buffer and the protocol.
-    #[inline]
+    #[inline(always)]
     fn emit(&mut self, encode: impl FnOnce(&mut Vec<u8>, u8) -> Result<()>) -> Result<()> {
         let proto = self.proto;
         encode(self.framer.buf(), proto)
@@ -147,7 +147,7 @@ impl<'p, W: io::Write> Core<'p, W> {
         encode::bool(self.framer.buf(), proto, b);
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn write_int(&mut self, i: i64) -> Result<()> {
         self.emit(|out, proto| encode::int(out, proto, i))
     }
