@@ -16,7 +16,8 @@ use crate::value::Id;
 const DENSE_SLACK: u64 = 1024;
 
 pub(super) struct Memo {
-    dense: Vec<Option<Id>>,
+    /// Entry `i` is the `Id` at index `i` plus one, 0 for none: 4 bytes an entry.
+    dense: Vec<Slot>,
     sparse: HashMap<u64, Id>,
     /// How many indices hold an entry: CPython's `memo_len`, the index MEMOIZE uses.
     len: usize,
@@ -42,7 +43,7 @@ impl Memo {
     #[inline]
     pub(super) fn get(&self, index: u64) -> Option<Id> {
         match usize::try_from(index).ok().and_then(|i| self.dense.get(i)) {
-            Some(&slot) => slot,
+            Some(&slot) => slot.id(),
             None if self.sparse.is_empty() => None,
             None => self.sparse.get(&index).copied(),
         }
@@ -55,16 +56,16 @@ impl Memo {
             .ok()
             .and_then(|i| self.dense.get_mut(i))
         {
-            if slot.is_none() {
+            if slot.id().is_none() {
                 Self::count_new(&mut self.len, self.max_entries)?;
             }
-            *slot = Some(id);
+            *slot = Slot::of(id);
             return Ok(());
         }
         // The next index, as MEMOIZE and CPython's pickler always write.
         if index == self.dense.len() as u64 && self.sparse.is_empty() {
             Self::count_new(&mut self.len, self.max_entries)?;
-            self.dense.push(Some(id));
+            self.dense.push(Slot::of(id));
             return Ok(());
         }
         self.put_outside(index, id)
@@ -88,7 +89,7 @@ impl Memo {
                     Self::count_new(&mut self.len, self.max_entries)?;
                 }
                 // Amortized growth: the length follows the entries actually made.
-                self.dense.resize(new_len, None);
+                self.dense.resize(new_len, Slot::NONE);
                 if !self.sparse.is_empty() {
                     let moved: Vec<(u64, Id)> = self
                         .sparse
@@ -99,12 +100,12 @@ impl Memo {
                     for (k, v) in moved {
                         self.sparse.remove(&k);
                         if let Some(slot) = self.dense.get_mut(k as usize) {
-                            *slot = Some(v);
+                            *slot = Slot::of(v);
                         }
                     }
                 }
                 if let Some(slot) = self.dense.get_mut(i) {
-                    *slot = Some(id);
+                    *slot = Slot::of(id);
                 }
             }
             None => {
@@ -126,6 +127,25 @@ impl Memo {
         }
         *len += 1;
         Ok(())
+    }
+}
+
+/// One dense memo entry: an `Id` plus one, or 0 for none.
+#[derive(Clone, Copy)]
+struct Slot(u32);
+
+impl Slot {
+    const NONE: Slot = Slot(0);
+
+    #[inline]
+    fn of(id: Id) -> Slot {
+        // Ids stay below u32::MAX: the unpickler caps the graph there.
+        Slot(id.index() as u32 + 1)
+    }
+
+    #[inline]
+    fn id(self) -> Option<Id> {
+        self.0.checked_sub(1).map(Id::from_index)
     }
 }
 

@@ -50,6 +50,12 @@ impl Id {
     pub fn index(self) -> usize {
         self.0 as usize
     }
+
+    /// The `Id` at position `index`, for the unpickler's compact memo.
+    #[inline]
+    pub(crate) fn from_index(index: u32) -> Id {
+        Id(index)
+    }
 }
 
 /// A graph of Python objects, as a pickle holds them, with one root.
@@ -362,8 +368,22 @@ impl<'de> Value<'de> {
     pub fn add(&mut self, object: Object<'de>) -> Id {
         let id =
             Id(u32::try_from(self.objects.len()).expect("graph holds at most u32::MAX objects"));
+        if self.objects.len() == self.objects.capacity() {
+            self.grow();
+        }
         self.objects.push(object);
         id
+    }
+
+    /// Makes room for more objects: doubling while the arena is small, then
+    /// by a quarter, so that a big graph does not hold up to twice the room
+    /// it needs. (A block that big is its own mapping, which grows in place.)
+    #[cold]
+    fn grow(&mut self) {
+        const BIG: usize = 1 << 17;
+        let len = self.objects.len();
+        let more = if len < BIG { len.max(64) } else { len / 4 };
+        self.objects.reserve_exact(more);
     }
 
     /// The object at `id`.
