@@ -246,10 +246,10 @@ impl<'de> Direct<'de> {
         self.height -= n;
     }
 
-    /// Counts a container growing to `len` items.
+    /// Counts a container growing by `added` items to `len`.
     #[inline(always)]
-    fn grow(&mut self, len: usize) -> Option<()> {
-        self.alloc += 8;
+    fn grow(&mut self, len: usize, added: usize) -> Option<()> {
+        self.alloc += 8 * added as u64;
         if len > self.limits.max_container_len || self.alloc > self.limits.max_alloc_bytes {
             return self.give_up();
         }
@@ -519,6 +519,9 @@ impl<'de> Direct<'de> {
                 self.height += 1;
                 loop {
                     if self.eat(many)? {
+                        // The batch's items are bounded meanwhile by the
+                        // stack limit each one counts against.
+                        self.grow(len, len - kept)?;
                         self.pop(per_item * (len - kept) + 1);
                         break true;
                     }
@@ -526,13 +529,12 @@ impl<'de> Direct<'de> {
                         break false;
                     }
                     len += 1;
-                    self.grow(len)?;
                 }
             } else {
                 match item(self, len) {
                     Some(()) if self.eat(one)? => {
                         len += 1;
-                        self.grow(len)?;
+                        self.grow(len, 1)?;
                         self.pop(per_item);
                         true
                     }
