@@ -4,7 +4,7 @@
 # bench/py/generate.py.  Prints the tables and the PASS/FAIL targets, and
 # writes BENCHMARKS.md and docs/benchmarks.svg.
 #
-#   scripts/bench.sh [--runs N (>= 5, default 7)] [--quick] [--data DIR]
+#   scripts/bench.sh [--runs N (>= 5, default 7)] [--rounds N (default 3)] [--quick] [--data DIR]
 #                    [--out BENCHMARKS.md] [--svg docs/benchmarks.svg]
 #
 # Uses $PICKLE_PYTHON if set (it must have numpy), else a .venv with numpy from PyPI.

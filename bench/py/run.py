@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run the pickle benchmark and write BENCHMARKS.md and an SVG chart.
 
-    scripts/bench.sh [--runs N] [--quick] [--data DIR] [--out FILE] [--svg FILE]
+    scripts/bench.sh [--runs N] [--rounds N] [--quick] [--data DIR] [--out FILE] [--svg FILE]
 
 (scripts/bench.sh builds the Rust runner and calls this script with the
 python from scripts/python-env.sh.)  Steps:
@@ -15,6 +15,9 @@ python from scripts/python-env.sh.)  Steps:
        "--side memcpy --workload e_inband --op copy", the bandwidth baseline);
      - CPython: bench/py/cpython.py with the same arguments, S in cpython
        (GC on) / cpython-nogc (GC off).
+   Timings (dumps, loads) run in --rounds rounds (default 3) over every side,
+   a fresh process each time, and their runs are pooled: a process's memory
+   layout and the machine's drift then weigh on every side alike.
    A runner that fails (or is not built) becomes an "error" cell.
 3. Take medians; throughput is size / median (MB/s) and objects / median.
 4. Print the tables and the speed-ups to stdout.
@@ -119,6 +122,17 @@ def plan():
             out += [("value", w, "memory"), ("cpython", w, "memory")]
     out.append(("memcpy", "e_inband", "copy"))
     return out
+
+
+def merge(pooled, cell):
+    """One measurement's runs from several processes: the times pooled, the peak RSS the highest."""
+    if pooled is None or not pooled.ok:
+        return cell
+    if not cell.ok:
+        return pooled
+    pooled.data["times"] = pooled.data["times"] + cell.data["times"]
+    pooled.data["peak_rss"] = max(pooled.data["peak_rss"], cell.data["peak_rss"])
+    return pooled
 
 
 def shown_path(path):
@@ -251,10 +265,11 @@ def md_table(headers, rows, left=(0,)):
 
 
 class Report:
-    def __init__(self, cells, meta, runs):
+    def __init__(self, cells, meta, runs, rounds):
         self.cells = {(c.side, c.workload, c.op): c for c in cells}
         self.meta = meta
         self.runs = runs
+        self.rounds = rounds
 
     def get(self, side, workload, op):
         return self.cells.get((side, workload, op))
@@ -463,8 +478,11 @@ class Report:
             "`BufReader` and reports the peak heap against the heap the result holds; `memory` is the "
             "memory the loaded object holds (Rust: heap in use; CPython: `tracemalloc`).",
             "",
-            f"Every measurement runs in a fresh process (so peak RSS is its own), times {self.runs} "
-            "runs after the data is in memory, and reports the median. MB/s is pickle bytes "
+            f"Every measurement runs in fresh processes (so peak RSS is its own): {self.rounds} "
+            f"processes per `dumps`/`loads` measurement, run in rounds over all the sides so the "
+            f"machine's drift falls on every side alike, each timing {self.runs} runs after the data "
+            f"is in memory; the table reports the median of all {self.rounds * self.runs} runs "
+            "(one process for `stream`, `memory` and memcpy). MB/s is pickle bytes "
             "(the `.pkl`, not the out-of-band `.buf`) / 10⁶ / median; Mobj/s is the workload's "
             "object count (elements for arrays; every container and scalar for f) / median. "
             "Speed-ups are CPython median / our median; \"CPython\" alone means GC on for `dumps` and "
@@ -647,6 +665,9 @@ def main():
     p.add_argument("--rust-bin", default=os.path.join(target_dir, "release", "pickle-bench"),
                    help="the Rust runner (default target/release/pickle-bench)")
     p.add_argument("--timeout", type=int, default=1800, help="seconds per measurement process")
+    p.add_argument("--rounds", type=int, default=3,
+                   help="fresh processes per timed measurement, run in rounds over every side "
+                        "so the machine's drift falls on all alike; their runs are pooled (default 3)")
     args = p.parse_args()
     if args.quick:
         args.runs = 5
@@ -660,20 +681,26 @@ def main():
         meta = json.load(f)
 
     todo = plan()
-    cells = []
-    for i, (side, w, op) in enumerate(todo, 1):
-        print(f"[{i:>2}/{len(todo)}] {side:<13} {w:<12} {op:<7}", end=" ", file=sys.stderr, flush=True)
-        c = run_cell(side, w, op, args)
-        cells.append(c)
-        if not c.ok:
-            status = f"error: {c.error}"
-        elif op == "memory":
-            status = f"live {c.data['live_bytes']:,} bytes"
-        else:
-            status = f"{fmt_ms(c.median)} ms"
-        print(status, file=sys.stderr, flush=True)
+    cells = {}
+    rounds = max(1, args.rounds)
+    for r in range(rounds):
+        # Memory and bandwidth measurements run once; timings once per round.
+        batch = [t for t in todo if r == 0 or t[2] in ("dumps", "loads")]
+        for i, (side, w, op) in enumerate(batch, 1):
+            print(f"[{r + 1}/{rounds} {i:>2}/{len(batch)}] {side:<13} {w:<12} {op:<7}",
+                  end=" ", file=sys.stderr, flush=True)
+            c = run_cell(side, w, op, args)
+            cells[(side, w, op)] = merge(cells.get((side, w, op)), c)
+            if not c.ok:
+                status = f"error: {c.error}"
+            elif op == "memory":
+                status = f"live {c.data['live_bytes']:,} bytes"
+            else:
+                status = f"{fmt_ms(c.median)} ms"
+            print(status, file=sys.stderr, flush=True)
+    cells = [cells[t] for t in todo]
 
-    report = Report(cells, meta, args.runs)
+    report = Report(cells, meta, args.runs, rounds)
     machine, machine_short = machine_info()
     sys.stdout.write(report.text())
 
