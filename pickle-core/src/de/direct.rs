@@ -34,6 +34,40 @@ use super::FromPickle;
 /// The recursion the direct reader allows itself; deeper data takes the graph path.
 const MAX_DEPTH: usize = 256;
 
+/// Whether `byte` is an opcode that memoizes, or FRAME (which may hide one).
+#[inline(always)]
+fn is_put(byte: u8) -> bool {
+    byte == Opcode::Memoize.byte()
+        || byte == Opcode::BinPut.byte()
+        || byte == Opcode::LongBinPut.byte()
+        || byte == Opcode::Frame.byte()
+        || byte == Opcode::Put.byte()
+}
+
+/// Whether `byte` is an opcode that applies or consumes what is on the
+/// stack, and so can never start an object: after a container, it means
+/// the container is complete.
+#[inline(always)]
+fn ends_items(byte: u8) -> bool {
+    [
+        Opcode::Append,
+        Opcode::Appends,
+        Opcode::SetItem,
+        Opcode::SetItems,
+        Opcode::Build,
+        Opcode::Stop,
+        Opcode::Tuple,
+        Opcode::Tuple1,
+        Opcode::Tuple2,
+        Opcode::Tuple3,
+        Opcode::Reduce,
+        Opcode::NewObj,
+        Opcode::AddItems,
+    ]
+    .iter()
+    .any(|op| op.byte() == byte)
+}
+
 /// Where the reader is in the input.
 #[derive(Clone, Copy)]
 struct Input {
@@ -308,14 +342,22 @@ impl<'de> Direct<'de> {
     #[inline(always)]
     fn memoize(&mut self, entry: Memo) -> Option<()> {
         match self.data.get(self.input.pos) {
+            // MEMOIZE, as protocols 4 and 5 write after every str and
+            // container, and nothing after it that needs the slow path.
             Some(&b)
-                if b != Opcode::Memoize.byte()
-                    && b != Opcode::BinPut.byte()
-                    && b != Opcode::LongBinPut.byte()
-                    && b != Opcode::Frame.byte() =>
+                if b == Opcode::Memoize.byte()
+                    && self.input.pos < self.input.limit
+                    && self.memo.len() < self.limits.max_memo_entries
+                    && self
+                        .data
+                        .get(self.input.pos + 1)
+                        .is_some_and(|&next| !is_put(next)) =>
             {
+                self.input.pos += 1;
+                self.memo.push(entry);
                 Some(())
             }
+            Some(&b) if !is_put(b) => Some(()),
             _ => self.memoize_slow(entry),
         }
     }
@@ -512,9 +554,14 @@ impl<'de> Direct<'de> {
         self.enter()?;
         let mut len = 0;
         loop {
+            let next = self.peek()?;
+            if ends_items(next) {
+                self.leave();
+                return Some(len);
+            }
             let at = self.checkpoint();
             let kept = len;
-            let ok = if self.peek()? == Opcode::Mark.byte() {
+            let ok = if next == Opcode::Mark.byte() {
                 self.advance();
                 self.height += 1;
                 loop {
