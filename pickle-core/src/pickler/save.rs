@@ -402,7 +402,7 @@ struct Cursor {
 }
 
 /// Which items of a node a cursor walks.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Src {
     /// A list's, tuple's, set's or frozenset's items.
     Items,
@@ -1281,6 +1281,19 @@ impl<'c, 'p, 'v, 'de, W: io::Write> Dumper<'c, 'p, 'v, 'de, W> {
                     }
                     self.core.framer.op(Opcode::Mark);
                 }
+                let scalars = self.save_scalars(
+                    &graph,
+                    &cursor,
+                    obj,
+                    len.min(pos - pos % BATCHSIZE + BATCHSIZE),
+                )?;
+                if scalars > pos {
+                    self.push(Task::Items(Cursor {
+                        pos: scalars,
+                        ..cursor
+                    }));
+                    return Ok(());
+                }
             }
         }
         self.push(Task::Items(Cursor {
@@ -1289,6 +1302,48 @@ impl<'c, 'p, 'v, 'de, W: io::Write> Dumper<'c, 'p, 'v, 'de, W> {
         }));
         self.push_child(&cursor, obj);
         Ok(())
+    }
+
+    /// Writes the items from the cursor up to `end` that are scalars never
+    /// memoized (ints, floats, bools, None) straight out, as `save_node`
+    /// would one task at a time; stops at the first other item. Returns
+    /// where it stopped. Not when a `persistent_id` hook must see each node.
+    fn save_scalars(
+        &mut self,
+        graph: &Graph<'v, 'de>,
+        cursor: &Cursor,
+        obj: &Object<'_>,
+        end: usize,
+    ) -> Result<usize> {
+        let mut pos = cursor.pos;
+        if cursor.src != Src::Items || self.core.persistent_id.is_some() {
+            return Ok(pos);
+        }
+        while pos < end {
+            let Some((item, None)) = cursor.src.get(obj, pos) else {
+                break;
+            };
+            let written = match graph.get(item) {
+                Object::Int(i) => {
+                    let i = *i;
+                    self.core.framer.opcode_boundary()?;
+                    self.emit(|out, proto| encode::int(out, proto, i))?;
+                    true
+                }
+                Object::Float(x) => {
+                    let x = *x;
+                    self.core.framer.opcode_boundary()?;
+                    self.core.write_float(x);
+                    true
+                }
+                _ => false,
+            };
+            if !written {
+                break;
+            }
+            pos += 1;
+        }
+        Ok(pos)
     }
 
     /// Pushes the save of the item (or key and value) at the cursor.
