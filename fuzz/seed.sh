@@ -5,7 +5,7 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here"
-for target in loads_value loads_typed dis scan roundtrip; do
+for target in loads_value loads_typed dis scan roundtrip direct; do
     mkdir -p "corpus/$target"
     if [ -d "seeds/$target" ]; then
         cp seeds/"$target"/* "corpus/$target/" 2>/dev/null || true
@@ -15,7 +15,7 @@ python3 - "$here" <<'PY'
 import glob, hashlib, json, os, sys
 
 here = sys.argv[1]
-targets = ["loads_value", "loads_typed", "dis", "scan", "roundtrip"]
+targets = ["loads_value", "loads_typed", "dis", "scan", "roundtrip", "direct"]
 pickles = []
 
 def walk(node):

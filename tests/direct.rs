@@ -11,6 +11,8 @@ use pickle::de::{direct, FromPickle};
 use pickle::{Limits, Pickle, Pickler, Value};
 use proptest::prelude::*;
 
+mod common;
+
 #[derive(Pickle, Debug, Clone, PartialEq)]
 #[pickle(module = "shop", name = "Item")]
 struct Item {
@@ -87,6 +89,53 @@ fn takes_what_cpython_writes_at_protocols_4_and_5() {
             "protocol {protocol}"
         );
     }
+}
+
+#[test]
+fn takes_what_live_cpython_writes() {
+    // tests/python/direct_doc.py: the same document, written by CPython.
+    let out = common::run_python("direct_doc.py", b"");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut rest = &out.stdout[..];
+    let expected = Doc {
+        version: 3,
+        items: (0..1500)
+            .map(|i| Item {
+                id: i,
+                name: format!("item-{i}"),
+                tags: vec![i, i * 1000, -i],
+                counts: IndexMap::from([("x".to_owned(), i), ("y".to_owned(), -i)]),
+                price: (i % 2 == 0).then_some(i as f64 / 4.0),
+                stock: 7,
+            })
+            .collect(),
+        grid: vec![vec![], vec![1], vec![1, 2], (0..2500).collect()],
+        names: vec!["a".into(), "é".into(), String::new(), "a".into()],
+        flags: BTreeMap::from([("off".into(), false), ("on".into(), true)]),
+    };
+    for protocol in 2..=5 {
+        let (len, tail) = rest.split_at(4);
+        let len = u32::from_le_bytes(len.try_into().unwrap()) as usize;
+        let (data, tail) = tail.split_at(len);
+        rest = tail;
+        let read = agrees::<Doc>(data);
+        if protocol >= 4 {
+            assert_eq!(read.as_ref(), Some(&expected), "protocol {protocol}");
+        } else {
+            // Instances named by GLOBAL: the graph path's, with the same result.
+            assert_eq!(read, None, "protocol {protocol}");
+        }
+        assert_eq!(
+            pickle::loads::<Doc>(data).unwrap(),
+            expected,
+            "protocol {protocol}"
+        );
+    }
+    assert!(rest.is_empty());
 }
 
 #[test]

@@ -277,7 +277,7 @@ impl<'de> Direct<'de> {
     /// Counts `n` objects taken off the stack by the opcode that used them.
     #[inline(always)]
     fn pop(&mut self, n: usize) {
-        self.height -= n;
+        self.height = self.height.saturating_sub(n);
     }
 
     /// Counts a container growing by `added` items to `len`.

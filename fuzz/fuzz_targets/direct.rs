@@ -1,0 +1,53 @@
+//! The direct typed read (`pickle::de::direct`, what `loads::<T>` tries
+//! first) against the graph path: it must never panic, and whenever it gives
+//! a value, the graph path must give the same one.
+#![no_main]
+
+use std::collections::HashMap;
+use std::fmt::Debug;
+
+use indexmap::IndexMap;
+use libfuzzer_sys::fuzz_target;
+use pickle::de::{direct, FromPickle};
+use pickle::{Limits, Pickle, Value};
+
+#[derive(Pickle, Debug, PartialEq)]
+#[pickle(module = "shop", name = "Item")]
+struct Item {
+    id: i64,
+    name: String,
+    tags: Vec<i64>,
+    counts: IndexMap<String, i64>,
+    price: Option<f64>,
+    #[pickle(default)]
+    stock: u32,
+}
+
+#[derive(Pickle, Debug, PartialEq)]
+#[pickle(dict)]
+struct Doc {
+    version: i64,
+    items: Vec<Item>,
+    grid: Vec<Vec<i64>>,
+    names: Vec<String>,
+    flags: HashMap<String, bool>,
+}
+
+fn agrees<T: for<'de> FromPickle<'de> + PartialEq + Debug>(data: &[u8]) {
+    let Some(direct) = direct::read::<T>(data, &Limits::default()) else {
+        return;
+    };
+    let graph = pickle::loads::<Value>(data).and_then(T::from_value);
+    match graph {
+        Ok(g) => assert_eq!(g, direct, "direct and graph reads differ"),
+        Err(e) => panic!("the direct read took a pickle the graph path refuses: {e}"),
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    agrees::<Doc>(data);
+    agrees::<Item>(data);
+    agrees::<Vec<Vec<i64>>>(data);
+    agrees::<Vec<Option<String>>>(data);
+    agrees::<IndexMap<String, f64>>(data);
+});
