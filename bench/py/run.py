@@ -488,6 +488,14 @@ class Report:
             "Speed-ups are CPython median / our median; \"CPython\" alone means GC on for `dumps` and "
             "GC off for `loads`. Data: `bench/py/generate.py` (deterministic).",
             "",
+            "The Rust types (bench/src/workloads.rs, bench/src/sides.rs): a `Vec<i64>`; b "
+            "`Vec<Record>`, a `#[derive(Pickle)]` struct with an `IndexMap<String, i64>`; c "
+            "`IndexMap<String, f64>` (a Python dict keeps its order; std's SipHash hasher); d "
+            "`Vec<String>`; e `ndarray::Array1<f64>` written as numpy 2 writes it (`Numpy2`), and "
+            "`ArrayView1<f64>` borrowing the out-of-band buffer; f `#[pickle(dict)]` structs. "
+            "serde-pickle reads and writes the same types through serde (it writes protocol 3). "
+            "The Rust runner uses the system allocator (glibc malloc).",
+            "",
             "## Workloads",
             "",
         ]

@@ -243,6 +243,12 @@ impl<'a, 'de> Unpickler<'a, 'de> {
     ///
     /// Bytes after the STOP opcode are ignored, as in Python.
     ///
+    /// A typed load first tries to read `T` straight from the bytes, with no
+    /// object graph in between, when `T` and every type in it know how (the
+    /// std types, `#[derive(Pickle)]` classes and dicts) and no hook is set;
+    /// for anything it does not know, it reads the graph from the start
+    /// instead. Either way the result, or the error, is the same.
+    ///
     /// ```
     /// use pickle_core::{Unpickler, Value};
     /// // pickle.dumps([1, 2], protocol=2)
