@@ -181,7 +181,8 @@ pub struct DictFields<'v, 'de, 'n> {
 impl<'v, 'de, 'n> DictFields<'v, 'de, 'n> {
     /// The fields `names` of the struct `rust` from the dict at `node`.
     pub fn new(node: Node<'v, 'de>, rust: &'static str, names: &'n [&'n str]) -> Result<Self> {
-        let pairs = dict_pairs(node).ok_or_else(|| node.type_error("dict"))?;
+        let pairs = pickle_core::types::collections::dict_entries(node)
+            .ok_or_else(|| node.type_error("dict"))?;
         let mut values = vec![None; names.len()];
         let mut unknown = None;
         for (key, value) in pairs {
@@ -230,31 +231,6 @@ impl<'v, 'de, 'n> DictFields<'v, 'de, 'n> {
             None => Ok(()),
         }
     }
-}
-
-/// The entries of a dict, or of a `collections.OrderedDict`, `defaultdict`
-/// or `Counter`: what the standard maps' `FromPickle` reads as a dict
-/// (`pickle_core::types::collections::dict_like`), through the public API.
-fn dict_pairs<'v, 'de>(node: Node<'v, 'de>) -> Option<Vec<(Node<'v, 'de>, Node<'v, 'de>)>> {
-    if let Some(pairs) = node.pairs() {
-        return Some(pairs.collect());
-    }
-    let obj = node
-        .expect_instance(&[
-            ("collections", "OrderedDict"),
-            ("collections", "defaultdict"),
-            ("collections", "Counter"),
-        ])
-        .ok()?;
-    let mut pairs = Vec::new();
-    if obj.class().1 == "Counter" {
-        // Counter.__reduce__: (Counter, (dict(self),)), or (Counter, ()).
-        if let Some(dict) = obj.args().next() {
-            pairs.extend(dict.pairs()?);
-        }
-    }
-    pairs.extend(obj.dict_items());
-    Some(pairs)
 }
 
 /// The state BUILD applied to an instance of a `state = "..."` type.

@@ -68,14 +68,29 @@ fn typed_as<T: for<'de> FromPickle<'de>>(
         return stream::<T>(args);
     }
     let data = args.read("pkl")?;
+    load_or_dump(
+        args,
+        data.len(),
+        || pickle::loads::<T>(&data).map_err(err),
+        write,
+    )
+}
+
+/// `loads` times `load`; `dumps` loads once, then times `write` of what it loaded.
+fn load_or_dump<T, E: std::fmt::Display>(
+    args: &Args,
+    size: usize,
+    load: impl Fn() -> Result<T, String>,
+    write: impl Fn(&T) -> Result<Vec<u8>, E>,
+) -> Result<Report, String> {
     match args.op.as_str() {
         "loads" => Ok(Report {
-            times: time(args.runs, || pickle::loads::<T>(&data).map_err(err))?,
-            size: data.len(),
+            times: time(args.runs, load)?,
+            size,
             ..Report::default()
         }),
         "dumps" => {
-            let v: T = pickle::loads(&data).map_err(err)?;
+            let v = load()?;
             dumps(args, || write(&v))
         }
         _ => Err(unsupported(args)),
@@ -83,7 +98,10 @@ fn typed_as<T: for<'de> FromPickle<'de>>(
 }
 
 /// Times `write`, reporting the size of what it wrote.
-fn dumps(args: &Args, write: impl Fn() -> pickle::Result<Vec<u8>>) -> Result<Report, String> {
+fn dumps<E: std::fmt::Display>(
+    args: &Args,
+    write: impl Fn() -> Result<Vec<u8>, E>,
+) -> Result<Report, String> {
     let mut size = 0;
     let times = time(args.runs, || {
         let out = write().map_err(err)?;
@@ -142,23 +160,12 @@ fn typed_oob(args: &Args) -> Result<Report, String> {
             .loads::<ArrayView1<'_, f64>>(&data)
             .map_err(err)
     };
-    match args.op.as_str() {
-        "loads" => Ok(Report {
-            times: time(args.runs, load)?,
-            size: data.len(),
-            ..Report::default()
-        }),
-        "dumps" => {
-            let view = load()?;
-            dumps(args, || {
-                Pickler::new()
-                    .protocol(5)
-                    .buffer_callback(|_| false)
-                    .dumps(&Numpy2(&view))
-            })
-        }
-        _ => Err(unsupported(args)),
-    }
+    load_or_dump(args, data.len(), load, |view| {
+        Pickler::new()
+            .protocol(5)
+            .buffer_callback(|_| false)
+            .dumps(&Numpy2(view))
+    })
 }
 
 /// The dynamic API: the object graph, `pickle::loads::<Value>`.
@@ -174,20 +181,12 @@ fn value(args: &Args) -> Result<Report, String> {
         unpickler.loads::<Value>(&data).map_err(err)
     };
     match args.op.as_str() {
-        "loads" => Ok(Report {
-            times: time(args.runs, load)?,
-            size: data.len(),
-            ..Report::default()
+        "loads" | "dumps" => load_or_dump(args, data.len(), load, |v| {
+            Pickler::new()
+                .protocol(5)
+                .buffer_callback(|_| !oob)
+                .dumps(v)
         }),
-        "dumps" => {
-            let v = load()?;
-            dumps(args, || {
-                Pickler::new()
-                    .protocol(5)
-                    .buffer_callback(|_| !oob)
-                    .dumps(&v)
-            })
-        }
         "stream" if !oob => stream::<Value<'static>>(args),
         "memory" => {
             // What the graph itself holds: owned strings, as CPython's objects own theirs.
@@ -220,28 +219,9 @@ fn serde(args: &Args) -> Result<Report, String> {
 fn serde_as<T: DeserializeOwned + Serialize>(args: &Args) -> Result<Report, String> {
     let data = args.read("pkl")?;
     let load = || serde_pickle::from_slice::<T>(&data, serde_pickle::DeOptions::new()).map_err(err);
-    match args.op.as_str() {
-        "loads" => Ok(Report {
-            times: time(args.runs, load)?,
-            size: data.len(),
-            ..Report::default()
-        }),
-        "dumps" => {
-            let v = load()?;
-            let mut size = 0;
-            let times = time(args.runs, || {
-                let out = serde_pickle::to_vec(&v, serde_pickle::SerOptions::new()).map_err(err)?;
-                size = out.len();
-                Ok(out)
-            })?;
-            Ok(Report {
-                times,
-                size,
-                ..Report::default()
-            })
-        }
-        _ => Err(unsupported(args)),
-    }
+    load_or_dump(args, data.len(), load, |v| {
+        serde_pickle::to_vec(v, serde_pickle::SerOptions::new())
+    })
 }
 
 /// The machine's memcpy bandwidth on the size of (e): 100 MiB copied into

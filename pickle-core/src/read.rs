@@ -70,6 +70,19 @@ fn truncated() -> Error {
     Error::new(ErrorKind::Truncated, "pickle data was truncated")
 }
 
+/// Payloads from this size are read straight into their own allocation
+/// ([`Read::read_kept`]); below it, through the scratch buffer and one copy.
+const DIRECT_READ: u64 = 64 * 1024;
+
+/// How [`IoRead::read_into`] grows its output.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Growth {
+    /// As `Vec` does: for a buffer that is reused.
+    Doubling,
+    /// Towards the payload's size, for a payload that is kept.
+    ToSize,
+}
+
 fn frame_exhausted() -> Error {
     Error::new(ErrorKind::Frame, "pickle exhausted before end of frame")
 }
@@ -249,6 +262,39 @@ impl<B: io::BufRead> IoRead<B> {
         }
     }
 
+    /// Appends exactly `n` bytes to `out`, as they arrive: `out` grows with
+    /// the bytes actually read, never by the declared `n` up front.
+    fn read_into(&mut self, n: u64, out: &mut Vec<u8>, growth: Growth) -> Result<()> {
+        let in_frame = self.enter_read(Some(n))?;
+        let short = || {
+            if in_frame {
+                frame_exhausted()
+            } else {
+                truncated()
+            }
+        };
+        let n = usize::try_from(n).map_err(|_| short())?;
+        let start = out.len();
+        while out.len() - start < n {
+            let buf = Self::available(&mut self.inner, &self.frame, self.frame_pos)?;
+            if buf.is_empty() {
+                return Err(short());
+            }
+            let take = (n - (out.len() - start)).min(buf.len());
+            if growth == Growth::ToSize && out.capacity() - out.len() < take {
+                // Double what arrived, but never past `n`: the last growth
+                // lands on `n` exactly, so the payload ends up in one
+                // allocation of its own size.
+                let read = out.len() - start;
+                let want = read.max(DIRECT_READ as usize).min(n - read).max(take);
+                out.reserve_exact(want);
+            }
+            out.extend_from_slice(&buf[..take]);
+            self.consume(take);
+        }
+        Ok(())
+    }
+
     /// Applies the frame rules to a read of `n` bytes (`None` for a line),
     /// and says whether the read is inside a frame.
     fn enter_read(&mut self, n: Option<u64>) -> Result<bool> {
@@ -280,62 +326,20 @@ impl<'de, B: io::BufRead> Read<'de> for IoRead<B> {
     }
 
     fn read_bytes<'s>(&'s mut self, n: u64) -> Result<Reference<'de, 's>> {
-        let in_frame = self.enter_read(Some(n))?;
-        let short = || {
-            if in_frame {
-                frame_exhausted()
-            } else {
-                truncated()
-            }
-        };
-        let n = usize::try_from(n).map_err(|_| short())?;
-        self.scratch.clear();
-        while self.scratch.len() < n {
-            let buf = Self::available(&mut self.inner, &self.frame, self.frame_pos)?;
-            if buf.is_empty() {
-                return Err(short());
-            }
-            let take = (n - self.scratch.len()).min(buf.len());
-            // `extend_from_slice` grows with the bytes that actually arrived,
-            // never by the declared length up front.
-            self.scratch.extend_from_slice(&buf[..take]);
-            self.consume(take);
-        }
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        let read = self.read_into(n, &mut scratch, Growth::Doubling);
+        self.scratch = scratch;
+        read?;
         Ok(Reference::Copied(&self.scratch))
     }
 
     fn read_kept(&mut self, n: u64) -> Result<Cow<'de, [u8]>> {
-        /// Below this, the scratch buffer and one copy are cheaper.
-        const DIRECT: u64 = 64 * 1024;
-        if n < DIRECT {
+        if n < DIRECT_READ {
             return Ok(Cow::Owned(self.read_bytes(n)?.to_vec()));
         }
-        let in_frame = self.enter_read(Some(n))?;
-        let short = || {
-            if in_frame {
-                frame_exhausted()
-            } else {
-                truncated()
-            }
-        };
-        let n = usize::try_from(n).map_err(|_| short())?;
         let mut out = Vec::new();
-        while out.len() < n {
-            let buf = Self::available(&mut self.inner, &self.frame, self.frame_pos)?;
-            if buf.is_empty() {
-                return Err(short());
-            }
-            let take = (n - out.len()).min(buf.len());
-            if out.capacity() - out.len() < take {
-                // Double what arrived, but never past `n`: the last growth
-                // lands on `n` exactly, so the payload ends up in one
-                // allocation of its own size.
-                let want = out.len().max(DIRECT as usize).min(n - out.len()).max(take);
-                out.reserve_exact(want);
-            }
-            out.extend_from_slice(&buf[..take]);
-            self.consume(take);
-        }
+        self.read_into(n, &mut out, Growth::ToSize)?;
         Ok(Cow::Owned(out))
     }
 

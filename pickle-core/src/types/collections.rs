@@ -170,6 +170,27 @@ pub(crate) fn dict_like<'v, 'de>(
     Some(obj.dict_items().collect())
 }
 
+/// The entries of a dict, or of a `collections.OrderedDict`,
+/// `defaultdict` or `Counter`: what the standard maps read as a dict.
+/// `None` for any other object.
+///
+/// ```
+/// use pickle_core::types::collections::dict_entries;
+/// // pickle.dumps(collections.OrderedDict(a=1), protocol=2)
+/// let data = b"\x80\x02ccollections\nOrderedDict\nq\x00)Rq\x01X\x01\x00\x00\x00aq\x02K\x01s.";
+/// let v: pickle_core::Value = pickle_core::loads(data)?;
+/// let entries = dict_entries(v.root_node()).unwrap();
+/// assert_eq!(entries[0].0.as_str(), Some("a"));
+/// assert_eq!(entries[0].1.as_i64(), Some(1));
+/// # Ok::<(), pickle_core::Error>(())
+/// ```
+pub fn dict_entries<'v, 'de>(node: Node<'v, 'de>) -> Option<Vec<(Node<'v, 'de>, Node<'v, 'de>)>> {
+    match node.pairs() {
+        Some(pairs) => Some(pairs.collect()),
+        None => dict_like(node),
+    }
+}
+
 /// The items of a `collections.deque`, for `Vec`'s and `VecDeque`'s
 /// [`FromPickle`]: `None` for any other object.
 pub(crate) fn deque_items<'v, 'de>(node: Node<'v, 'de>) -> Option<Vec<Node<'v, 'de>>> {
