@@ -199,37 +199,29 @@ def ensure_data(data_dir):
 # Formatting
 
 
-def fmt_ms(seconds):
-    if seconds is None:
-        return "—"
-    ms = seconds * 1e3
-    if ms >= 100:
-        return f"{ms:,.0f}"
-    if ms >= 10:
-        return f"{ms:.1f}"
-    if ms >= 1:
-        return f"{ms:.2f}"
-    return f"{ms:.3g}"
-
-
-def fmt_rate(v):
+def sig(v, unit=""):
+    """v to about three significant digits, thousands grouped, then unit."""
     if v is None:
         return "—"
     if v >= 100:
-        return f"{v:,.0f}"
+        return f"{v:,.0f}{unit}"
+    if v >= 10:
+        return f"{v:.1f}{unit}"
     if v >= 1:
-        return f"{v:.1f}"
-    return f"{v:.3g}"
+        return f"{v:.2f}{unit}"
+    return f"{v:.3g}{unit}"
+
+
+def fmt_ms(seconds):
+    return sig(None if seconds is None else seconds * 1e3)
+
+
+def fmt_rate(v):
+    return sig(v)
 
 
 def fmt_ratio(r):
-    if r is None:
-        return "—"
-    if r >= 100:
-        return f"{r:,.0f}×"
-    if r >= 10:
-        return f"{r:.1f}×"
-    return f"{r:.2f}×"
+    return sig(r, "×")
 
 
 def fmt_mib(b):
