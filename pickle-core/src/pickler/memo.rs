@@ -16,7 +16,7 @@
 //! of a reduce, the list of a set's items, the latin-1 text of a bytes) are
 //! fresh objects: they take a memo index and are never found again.
 
-use crate::fast_map::FastMap as HashMap;
+use crate::fast_map::FastMap;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::value::Id;
@@ -79,11 +79,11 @@ pub(super) enum Space {
 pub(super) struct Memo {
     /// Main-graph nodes, indexed by `Id`: the fast path.
     main: Vec<u32>,
-    other: HashMap<Key, u32>,
+    other: FastMap<Key, u32>,
     /// Globals by module, then qualname.
-    globals: HashMap<Box<str>, HashMap<Box<str>, u32>>,
+    globals: FastMap<Box<str>, FastMap<Box<str>, u32>>,
     /// Interned name strs, one map per [`Space`].
-    names: [HashMap<Box<str>, u32>; 3],
+    names: [FastMap<Box<str>, u32>; 3],
     len: u32,
 }
 
@@ -94,8 +94,8 @@ impl Memo {
     pub(super) fn new(nodes: usize) -> Memo {
         Memo {
             main: vec![ABSENT; nodes],
-            other: HashMap::default(),
-            globals: HashMap::default(),
+            other: FastMap::default(),
+            globals: FastMap::default(),
             names: Default::default(),
             len: 0,
         }

@@ -149,7 +149,8 @@ impl<'p, W: io::Write> Core<'p, W> {
 
     #[inline(always)]
     pub(crate) fn write_int(&mut self, i: i64) -> Result<()> {
-        self.emit(|out, proto| encode::int(out, proto, i))
+        let proto = self.proto;
+        encode::int(self.framer.buf(), proto, i)
     }
 
     pub(crate) fn write_bigint(&mut self, i: &BigInt) -> Result<()> {

@@ -56,14 +56,15 @@
 //! than overflowing the stack. (CPython raises `RecursionError` far sooner.)
 //! A [`Value`] graph is written without recursion, whatever its depth.
 
-use crate::fast_map::FastMap;
 use std::borrow::Cow;
 use std::io;
+use std::ops::Range;
 
 use num_bigint::BigInt;
 
 use crate::depth;
 use crate::error::{Error, ErrorKind, Result};
+use crate::fast_map::FastMap;
 use crate::opcode::Opcode;
 use crate::pickler::{Core, Pickler};
 use crate::value::{Object, Value};
@@ -275,8 +276,8 @@ impl<'p, W: io::Write> Writer<'p, W> {
         self.done(Some(index))
     }
 
-    /// Writes `len` items (or pairs) in batches, `step(w, i)` writing item
-    /// `i` whole: MARK, up to 1000 items, `close`. With `again_after_full`, a full batch
+    /// Writes `len` items (or pairs) in batches, `step(w, range)` writing
+    /// the items in `range` whole: MARK, up to 1000 items, `close`. With `again_after_full`, a full batch
     /// is followed by another, even an empty one, as `batch_dict_exact` and
     /// `save_set` do.
     fn batches(
@@ -284,16 +285,14 @@ impl<'p, W: io::Write> Writer<'p, W> {
         len: usize,
         close: Opcode,
         again_after_full: bool,
-        step: &mut impl FnMut(&mut Self, usize) -> Result<()>,
+        step: &mut impl FnMut(&mut Self, Range<usize>) -> Result<()>,
     ) -> Result<()> {
         let mut i = 0;
         loop {
             let end = len.min(i + BATCHSIZE);
             self.core.op(Opcode::Mark);
-            while i < end {
-                step(self, i)?;
-                i += 1;
-            }
+            step(self, i..end)?;
+            i = end;
             self.core.op(close);
             let full = end % BATCHSIZE == 0 && end > 0;
             if i >= len && !(full && again_after_full) {
@@ -463,8 +462,10 @@ impl<'p, W: io::Write> Writer<'p, W> {
         item: &mut impl FnMut(&mut Self, usize) -> Result<()>,
     ) -> Result<()> {
         let (per_item, what) = (shape.per_item, shape.what);
-        self.fill(shape, len, &mut |w, i| {
-            w.items(per_item, what, i, |w| item(w, i))
+        self.fill(shape, len, &mut |w, range| {
+            range
+                .into_iter()
+                .try_for_each(|i| w.items(per_item, what, i, |w| item(w, i)))
         })
     }
 
@@ -478,18 +479,22 @@ impl<'p, W: io::Write> Writer<'p, W> {
         len: usize,
         mut scalar: impl FnMut(&mut Core<'p, W>, usize) -> Result<()>,
     ) -> Result<()> {
-        self.fill(&LIST, len, &mut |w, i| {
-            w.core.boundary()?;
-            scalar(&mut w.core, i)
+        self.fill(&LIST, len, &mut |w, range| {
+            for i in range {
+                w.core.boundary()?;
+                scalar(&mut w.core, i)?;
+            }
+            Ok(())
         })
     }
 
-    /// The frame of [`Writer::write_filled`]: `step(w, i)` writes item `i` whole.
+    /// The frame of [`Writer::write_filled`]: `step(w, range)` writes the
+    /// items in `range` whole, one after the other.
     fn fill(
         &mut self,
         shape: &Filled,
         len: usize,
-        step: &mut impl FnMut(&mut Self, usize) -> Result<()>,
+        step: &mut impl FnMut(&mut Self, Range<usize>) -> Result<()>,
     ) -> Result<()> {
         self.begin()?;
         if self.protocol() >= 1 {
@@ -503,7 +508,7 @@ impl<'p, W: io::Write> Writer<'p, W> {
         self.open(None)?;
         if self.protocol() == 0 || len == 1 {
             for i in 0..len {
-                step(self, i)?;
+                step(self, i..i + 1)?;
                 self.core.op(shape.one);
             }
         } else if len > 0 {
@@ -591,7 +596,11 @@ impl<'p, W: io::Write> Writer<'p, W> {
         self.bind(index);
         self.open(None)?;
         if len > 0 {
-            let step = &mut |w: &mut Self, i| w.items(1, "write_set", i, |w| item(w, i));
+            let step = &mut |w: &mut Self, range: Range<usize>| {
+                range
+                    .into_iter()
+                    .try_for_each(|i| w.items(1, "write_set", i, |w| item(w, i)))
+            };
             self.batches(len, Opcode::AddItems, true, step)?;
         }
         self.close();
