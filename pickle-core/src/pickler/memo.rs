@@ -16,9 +16,8 @@
 //! of a reduce, the list of a set's items, the latin-1 text of a bytes) are
 //! fresh objects: they take a memo index and are never found again.
 
-use crate::fast_map::FastMap;
-
 use crate::error::{Error, ErrorKind, Result};
+use crate::fast_map::FastMap;
 use crate::value::Id;
 
 /// Which graph a node belongs to: 0 is the graph being dumped, others are
