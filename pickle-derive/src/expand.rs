@@ -431,7 +431,7 @@ fn dict_entries(written: &[&Field]) -> Vec<TokenStream> {
             let name = &f.name;
             let value = write_field(f, quote!(&self.#member));
             quote! {
-                __w.write_attr_name(#name)?;
+                __w.write_static_attr_name(#name)?;
                 #value
             }
         })

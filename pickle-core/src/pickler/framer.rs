@@ -104,6 +104,7 @@ impl<W: Write> Framer<W> {
     ///
     /// Payloads of [`FRAME_SIZE_TARGET`] bytes or more go outside frames,
     /// straight to the writer, as `_Pickler_write_bytes` does.
+    #[inline]
     pub(super) fn write_payload(&mut self, header: &[u8], data: &[u8]) -> io::Result<()> {
         if data.len() < FRAME_SIZE_TARGET {
             self.write(header);

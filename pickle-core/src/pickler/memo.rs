@@ -39,6 +39,7 @@ pub(super) enum Key {
 
 impl Key {
     /// The key of a str: its singleton if CPython caches it, else `node`.
+    #[inline]
     pub(super) fn for_str(s: &str, node: Key) -> Key {
         let mut chars = s.chars();
         match (chars.next(), chars.next()) {
@@ -108,6 +109,7 @@ impl Memo {
     }
 
     /// The index of the object, if it was memoized.
+    #[inline]
     pub(super) fn get(&self, key: Key) -> Option<u32> {
         match key {
             Key::Node(0, id) => self.main.get(id.index()).copied().filter(|&i| i != ABSENT),
@@ -117,6 +119,7 @@ impl Memo {
     }
 
     /// Memoizes the object under the next index and returns the index.
+    #[inline]
     pub(super) fn put(&mut self, key: Key) -> Result<u32> {
         let index = self.next()?;
         self.alias(key, index);
@@ -124,6 +127,7 @@ impl Memo {
     }
 
     /// Records `key` under an existing `index` (a node naming a memoized global).
+    #[inline]
     pub(super) fn alias(&mut self, key: Key, index: u32) {
         match key {
             Key::Node(0, id) => {
@@ -165,6 +169,7 @@ impl Memo {
         Ok(index)
     }
 
+    #[inline]
     fn next(&mut self) -> Result<u32> {
         let index = self.len;
         if index == ABSENT {

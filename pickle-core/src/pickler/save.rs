@@ -27,6 +27,7 @@ use super::{BufferCallback, PersistentId, Pickler};
 use crate::builtins;
 use crate::compat;
 use crate::error::{Error, ErrorKind, Result};
+use crate::fast_map::FastMap;
 use crate::opcode::Opcode;
 use crate::value::{Buffer, Construct, Id, Instance, Object, Value};
 
@@ -53,7 +54,14 @@ pub(crate) struct Core<'p, W> {
     pid_nesting: usize,
     framer: Framer<W>,
     memo: Memo,
+    /// The memo index of each `'static` name written, by address and length.
+    static_names: FastMap<(usize, usize), u32>,
+    /// The last `'static` names looked up: (address, length, memo index).
+    static_slots: [(usize, usize, u32); STATIC_NAME_SLOTS],
 }
+
+/// Slots of [`Core::static_slots`].
+const STATIC_NAME_SLOTS: usize = 64;
 
 impl<'p> Core<'p, io::Sink> {
     /// The writing of one pickle into memory, for `dumps`: the bytes go
@@ -91,6 +99,9 @@ impl<'p, W: io::Write> Core<'p, W> {
             pid_nesting: 0,
             framer: Framer::new(out),
             memo: Memo::new(0),
+            static_names: FastMap::default(),
+            // Address 0 is no str's: an empty slot never matches.
+            static_slots: [(0, 0, 0); STATIC_NAME_SLOTS],
         }
     }
 
@@ -176,6 +187,7 @@ impl<'p, W: io::Write> Core<'p, W> {
         encode::memo_put(self.framer.buf(), proto, index);
     }
 
+    #[inline]
     fn memo_put(&mut self, key: Key) -> Result<u32> {
         let index = self.memo.put(key)?;
         self.write_put(index);
@@ -188,6 +200,7 @@ impl<'p, W: io::Write> Core<'p, W> {
     }
 
     /// The opcode and payload of a str.
+    #[inline]
     fn write_str(&mut self, text: &str) -> Result<()> {
         if self.proto >= 1 {
             let header = encode::str_header(self.proto, text.len())?;
@@ -205,6 +218,7 @@ impl<'p, W: io::Write> Core<'p, W> {
     }
 
     /// A new str, or the cached singleton CPython has for it; returns its memo index.
+    #[inline]
     pub(crate) fn save_str(&mut self, text: &str) -> Result<u32> {
         let key = Key::for_str(text, Key::Temp);
         if let Some(index) = self.memo.get(key) {
@@ -224,6 +238,31 @@ impl<'p, W: io::Write> Core<'p, W> {
         self.write_str(text)?;
         let index = self.memo.put_name(Space::Interned, text)?;
         self.write_put(index);
+        Ok(index)
+    }
+
+    /// [`Core::save_name`] for a `'static` str: its address and length
+    /// name its text for the whole program, so a name written before is
+    /// found without hashing or comparing the text.
+    pub(crate) fn save_static_name(&mut self, text: &'static str) -> Result<u32> {
+        let key = (text.as_ptr() as usize, text.len());
+        // A direct-mapped cache in front of the map: a struct's few names
+        // land in distinct slots, and a hit costs two compares.
+        let slot = (key.0 >> 3 ^ key.1) % STATIC_NAME_SLOTS;
+        let index = match self.static_slots[slot] {
+            (ptr, len, index) if (ptr, len) == key => index,
+            _ => match self.static_names.get(&key) {
+                Some(&index) => index,
+                None => {
+                    let index = self.save_name(text)?;
+                    self.static_names.insert(key, index);
+                    self.static_slots[slot] = (key.0, key.1, index);
+                    return Ok(index);
+                }
+            },
+        };
+        self.static_slots[slot] = (key.0, key.1, index);
+        self.memo_get(index);
         Ok(index)
     }
 

@@ -364,6 +364,15 @@ impl<'p, W: io::Write> Writer<'p, W> {
         self.done(Some(index))
     }
 
+    /// [`Writer::write_attr_name`] for a name fixed at compile time, as
+    /// `#[derive(Pickle)]` writes them: found again by its address, without
+    /// comparing text. The bytes written are the same.
+    pub fn write_static_attr_name(&mut self, name: &'static str) -> Result<()> {
+        self.begin()?;
+        let index = self.core.save_static_name(name)?;
+        self.done(Some(index))
+    }
+
     /// A new bytes object (`b''` is a CPython singleton, written once).
     ///
     /// From protocol 3 this is BINBYTES; below, CPython writes
