@@ -1171,3 +1171,49 @@ fn reduce_list_items_batch_as_cpython_past_1000() {
     let over = to_vec(&ListSub((0..1001).collect()), 2).unwrap();
     assert!(over.ends_with(b"M\xe6\x03M\xe7\x03eM\xe8\x03a."));
 }
+
+/// A dict whose keys are names written one way or the other: `true` for
+/// [`Writer::write_static_attr_name`].
+struct Names(Vec<(String, bool)>);
+
+impl ToPickle for Names {
+    fn to_pickle<W: io::Write>(&self, w: &mut Writer<'_, W>) -> Result<()> {
+        w.write_dict(self.0.len(), |w, i| {
+            let (name, is_static) = &self.0[i];
+            match (name.as_str(), is_static) {
+                ("x", true) => w.write_static_attr_name("x")?,
+                ("yy", true) => w.write_static_attr_name("yy")?,
+                (name, _) => w.write_attr_name(name)?,
+            }
+            w.write_int(i as i64)
+        })
+    }
+}
+
+#[test]
+fn static_names_are_the_names_they_spell() {
+    // Each name written once, then fetched from the memo, whichever way it
+    // is written: the same bytes as with `write_attr_name` throughout.
+    let spelled = |statics: [bool; 6]| {
+        let names = ["x", "yy", "x", "yy", "x", "zz"];
+        Names(
+            names
+                .iter()
+                .zip(statics)
+                .map(|(n, s)| (n.to_string(), s))
+                .collect(),
+        )
+    };
+    let plain = to_vec(&spelled([false; 6]), 4).unwrap();
+    for statics in [
+        [true; 6],
+        [true, false, false, true, true, false],
+        [false, true, true, false, false, true],
+    ] {
+        assert_eq!(to_vec(&spelled(statics), 4).unwrap(), plain, "{statics:?}");
+    }
+    // pickle.dumps({'x': 0, 'yy': 1, 'x': ...}) with interned keys: each
+    // key's text once (memoized), then BINGETs.
+    assert_eq!(plain.windows(2).filter(|w| w == b"\x8c\x01").count(), 1);
+    assert_eq!(plain.windows(3).filter(|w| w == b"\x8c\x02y").count(), 1);
+}
