@@ -547,7 +547,7 @@ class Report:
             return (f"{s:g}" if s < 1000 else f"{s / 1000:g}k") + "×"
 
         title = f"Pickle speed-up over CPython 3.11 _pickle — {machine_short}"
-        sub = (f"median of {self.runs} runs; bars right of 1× are faster than CPython "
+        sub = (f"median of {self.rounds * self.runs} runs ({self.rounds} processes × {self.runs}); bars right of 1× are faster than CPython "
                "(dumps: GC on, loads: GC off); log scale")
         o = [
             f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
