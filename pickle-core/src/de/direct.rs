@@ -123,7 +123,7 @@ pub struct Direct<'de> {
     depth: usize,
     /// Objects and marks the unpickler's stack would hold, at least.
     height: usize,
-    /// Objects the graph would hold, at most.
+    /// Objects read so far: at least as many as the graph would hold.
     objects: u64,
     /// Bytes the graph path would charge to `max_alloc_bytes`, at least.
     alloc: u64,

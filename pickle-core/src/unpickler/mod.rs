@@ -283,6 +283,11 @@ impl<'a, 'de> Unpickler<'a, 'de> {
     /// The stream is read through a buffer and may be consumed past the end of
     /// the pickle; see [`Unpickler::load_buffered`] to read several pickles in a row.
     /// Nothing can borrow from a stream: a `T` that borrows (`&str`) is an error.
+    ///
+    /// A stream never holds the whole input: memory is what the loaded value
+    /// needs, plus the object graph a typed load is read from. When the input
+    /// fits in memory anyway, [`Unpickler::loads`] on its bytes is faster for
+    /// a typed load: it reads `T` straight from them, without the graph.
     pub fn load<T: FromPickle<'de>>(&mut self, reader: impl io::Read) -> Result<T> {
         T::from_value(vm::run(IoRead::new(reader), self)?)
     }
