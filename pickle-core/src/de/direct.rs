@@ -761,12 +761,16 @@ pub fn read<'de, T: FromPickle<'de>>(data: &'de [u8], limits: &Limits) -> Option
 pub struct Fields<'n, F> {
     names: &'n [&'n str],
     access: F,
-    /// The entry that set each field, `u32::MAX` for none.
-    set_at: [u32; MAX_FIELDS],
+    /// The entry that set each field, `UNSET` for none. Each entry sets
+    /// another field (a key set twice gives up), so entries number below 64.
+    set_at: [u8; MAX_FIELDS],
 }
 
 /// The most fields a struct read directly may have.
 const MAX_FIELDS: usize = 64;
+
+/// [`Fields::set_at`] of a field no entry set.
+const UNSET: u8 = u8::MAX;
 
 impl<'n, F> Fields<'n, F> {
     /// Fields named `names`, read and forgotten by `access`. `None` for more than 64.
@@ -774,7 +778,7 @@ impl<'n, F> Fields<'n, F> {
         (names.len() <= MAX_FIELDS).then_some(Fields {
             names,
             access,
-            set_at: [u32::MAX; MAX_FIELDS],
+            set_at: [UNSET; MAX_FIELDS],
         })
     }
 
@@ -782,11 +786,11 @@ impl<'n, F> Fields<'n, F> {
     where
         F: FnMut(&mut Direct<'de>, usize, bool) -> Option<()>,
     {
-        if self.set_at[i] != u32::MAX {
+        if self.set_at[i] != UNSET {
             return None;
         }
         (self.access)(r, i, true)?;
-        self.set_at[i] = u32::try_from(entry).ok()?;
+        self.set_at[i] = u8::try_from(entry).ok().filter(|&e| e != UNSET)?;
         Some(())
     }
 
@@ -796,8 +800,8 @@ impl<'n, F> Fields<'n, F> {
         F: FnMut(&mut Direct<'de>, usize, bool) -> Option<()>,
     {
         for i in 0..self.names.len() {
-            if self.set_at[i] != u32::MAX && self.set_at[i] as usize >= kept {
-                self.set_at[i] = u32::MAX;
+            if self.set_at[i] != UNSET && usize::from(self.set_at[i]) >= kept {
+                self.set_at[i] = UNSET;
                 let _ = (self.access)(r, i, false);
             }
         }
