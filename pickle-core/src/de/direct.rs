@@ -34,9 +34,6 @@ use super::FromPickle;
 /// The recursion the direct reader allows itself; deeper data takes the graph path.
 const MAX_DEPTH: usize = 256;
 
-/// Slots of [`Direct::fetched`].
-const FETCHED_SLOTS: usize = 64;
-
 /// Whether `byte` is an opcode that memoizes, or FRAME (which may hide one).
 #[inline(always)]
 fn is_put(byte: u8) -> bool {
@@ -112,8 +109,6 @@ pub struct Direct<'de> {
     memo: Vec<Memo>,
     /// The globals the memo refers to.
     globals: Vec<(&'de str, &'de str)>,
-    /// Strs fetched from the memo, by their place in the input: see [`Direct::fetched_str`].
-    fetched: [Option<(u32, &'de str)>; FETCHED_SLOTS],
     /// The global (by index) last found to be one of the classes (by
     /// address) an instance was read as.
     instance_of: Option<(u32, usize)>,
@@ -146,7 +141,6 @@ impl<'de> Direct<'de> {
             },
             memo: Vec::new(),
             globals: Vec::new(),
-            fetched: [None; FETCHED_SLOTS],
             instance_of: None,
             overwrites: 0,
             proto: 0,
@@ -502,7 +496,8 @@ impl<'de> Direct<'de> {
                 let Memo::Str { start, len } = entry else {
                     return None;
                 };
-                let s = self.fetched_str(start, len)?;
+                let data: &'de [u8] = self.data;
+                let s = std::str::from_utf8(&data[start as usize..][..len as usize]).ok()?;
                 self.height += 1;
                 self.memoize(entry)?;
                 return Some(s);
@@ -517,23 +512,6 @@ impl<'de> Direct<'de> {
             start: start as u32,
             len: n as u32,
         })?;
-        Some(s)
-    }
-
-    /// The memoized str at `start..start + len` of the input, validated
-    /// when it was first read: the few strs fetched again and again (keys,
-    /// attribute names) are kept by their place, so a GET of one is a lookup.
-    #[inline]
-    fn fetched_str(&mut self, start: u32, len: u32) -> Option<&'de str> {
-        let slot = start as usize % FETCHED_SLOTS;
-        if let Some((at, s)) = self.fetched[slot] {
-            if at == start && s.len() == len as usize {
-                return Some(s);
-            }
-        }
-        let data: &'de [u8] = self.data;
-        let s = std::str::from_utf8(data.get(start as usize..)?.get(..len as usize)?).ok()?;
-        self.fetched[slot] = Some((start, s));
         Some(s)
     }
 
