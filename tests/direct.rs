@@ -83,9 +83,10 @@ fn doc(items: usize) -> Doc {
 }
 
 #[test]
-fn takes_what_cpython_writes_at_protocols_4_and_5() {
+fn takes_our_cpython_identical_output_at_protocols_4_and_5() {
     // Our pickler writes CPython's bytes for these shapes (tests/derive.rs,
-    // tests/std_types.rs); 1500 items cross a SETITEMS/APPENDS batch and frames.
+    // tests/std_types.rs; `takes_what_live_cpython_writes` reads CPython's
+    // own); 1500 items cross a SETITEMS/APPENDS batch and frames.
     let value = doc(1500);
     for protocol in [4, 5] {
         let data = dumps(&value, protocol);

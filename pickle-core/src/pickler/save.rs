@@ -1345,7 +1345,7 @@ impl<'c, 'p, 'v, 'de, W: io::Write> Dumper<'c, 'p, 'v, 'de, W> {
     }
 
     /// Writes the items from the cursor up to `end` that are scalars never
-    /// memoized (ints, floats, bools, None) straight out, as `save_node`
+    /// memoized (ints and floats) straight out, as `save_node`
     /// would one task at a time; stops at the first other item. Returns
     /// where it stopped. Not when a `persistent_id` hook must see each node.
     fn save_scalars(

@@ -682,12 +682,7 @@ impl<'p, W: io::Write> Writer<'p, W> {
                 _ => w.write_none(),
             });
         }
-        self.open(None)?;
-        self.write_global(module, qualname)?;
-        self.write_tuple(nargs, arg)?;
-        self.close();
-        self.core.op(Opcode::NewObj);
-        self.end_reduce()
+        self.write_call(module, qualname, nargs, arg, Opcode::NewObj)
     }
 
     /// The result of calling `module.qualname(*args)`: REDUCE, as for enum
@@ -702,11 +697,24 @@ impl<'p, W: io::Write> Writer<'p, W> {
         arg: impl FnMut(&mut Self, usize) -> Result<()>,
     ) -> Result<()> {
         self.begin()?;
+        self.write_call(module, qualname, nargs, arg, Opcode::Reduce)
+    }
+
+    /// The class or callable `module.qualname`, the tuple of `nargs`
+    /// arguments, then `call` (NEWOBJ or REDUCE) and the memo PUT of the result.
+    fn write_call(
+        &mut self,
+        module: &str,
+        qualname: &str,
+        nargs: usize,
+        arg: impl FnMut(&mut Self, usize) -> Result<()>,
+        call: Opcode,
+    ) -> Result<()> {
         self.open(None)?;
         self.write_global(module, qualname)?;
         self.write_tuple(nargs, arg)?;
         self.close();
-        self.core.op(Opcode::Reduce);
+        self.core.op(call);
         self.end_reduce()
     }
 
