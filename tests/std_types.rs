@@ -295,6 +295,19 @@ fn none_tuples_and_sequences_match_cpython_both_ways() {
     c.both("[1, 2, 3]", vec![1i32, 2, 3]);
     c.both("list(range(1001))", (0..1001).collect::<Vec<i32>>());
     c.both("list(range(2000))", (0..2000).collect::<VecDeque<i32>>());
+    // Every int opcode, negatives, and ints past 32 bits, over three
+    // frames: the pickler writes runs of ints without per-item boundaries.
+    let mixed: Vec<i64> = (0..40_000_i64)
+        .map(|i| (i * 2_654_435_761) % (1 << (i % 40)) - i64::from(i % 7 == 0) * (1 << (i % 34)))
+        .collect();
+    c.both(
+        "[(i * 2654435761) % (1 << (i % 40)) - (i % 7 == 0) * (1 << (i % 34)) for i in range(40000)]",
+        mixed,
+    );
+    c.both(
+        "[(i * 7919) % 70000 - 3 for i in range(70000)]",
+        (0..70_000_u32).map(|i| (i * 7919 % 70_000) as i32 - 3).collect::<Vec<i32>>(),
+    );
     c.both("(1, 2)", [1i32, 2]);
     c.loads("[1, 2]", [1i32, 2]);
     c.loads("(1, 2)", vec![1i32, 2]);

@@ -51,19 +51,11 @@ pub(super) fn int(out: &mut Vec<u8>, proto: u8, v: i64) -> Result<()> {
         if proto == 0 {
             let _ = writeln!(out, "I{small}");
         } else {
-            let b = small.to_le_bytes();
-            let (op, len) = if b[2] != 0 || b[3] != 0 {
-                (Opcode::BinInt, 4)
-            } else if b[1] != 0 {
-                (Opcode::BinInt2, 2)
-            } else {
-                (Opcode::BinInt1, 1)
-            };
             // One fixed-size copy of the opcode and its widest argument,
             // then the length cut back to the argument's own.
-            let whole = [op.byte(), b[0], b[1], b[2], b[3]];
+            let (whole, len) = small_int(small);
             out.extend_from_slice(&whole);
-            out.truncate(out.len() - (4 - len));
+            out.truncate(out.len() - (SMALL_INT_MAX - len));
         }
         return Ok(());
     }
@@ -73,6 +65,24 @@ pub(super) fn int(out: &mut Vec<u8>, proto: u8, v: i64) -> Result<()> {
         let _ = writeln!(out, "L{v}L");
         Ok(())
     }
+}
+
+/// The most bytes [`small_int`] writes: BININT and its 4-byte argument.
+pub(super) const SMALL_INT_MAX: usize = 5;
+
+/// BININT1 (0 to 255), BININT2 (256 to 65535) or BININT (any other 32-bit
+/// int), as the pickler chooses: the opcode and the widest argument, and
+/// how many of those bytes are the opcode's. No branch on the value, whose
+/// size is a coin toss in a list of random ints.
+#[inline(always)]
+pub(super) fn small_int(v: i32) -> ([u8; SMALL_INT_MAX], usize) {
+    const OPS: [Opcode; 3] = [Opcode::BinInt1, Opcode::BinInt2, Opcode::BinInt];
+    const LENS: [usize; 3] = [2, 3, 5];
+    // Negative ints are past 0xffff as unsigned: BININT.
+    let u = v as u32;
+    let size = usize::from(u > 0xff) + usize::from(u > 0xffff);
+    let [b0, b1, b2, b3] = u.to_le_bytes();
+    ([OPS[size].byte(), b0, b1, b2, b3], LENS[size])
 }
 
 /// An int of any size, as [`int`].

@@ -121,6 +121,19 @@ impl<W: Write> Framer<W> {
         self.out.write_all(data)
     }
 
+    /// How many bytes may be written before an opcode boundary could end
+    /// the frame (or hand bytes to the writer): between boundaries within
+    /// that many bytes, [`Framer::opcode_boundary`] would do nothing.
+    #[inline]
+    pub(super) fn room(&self) -> usize {
+        let used = match self.frame_start {
+            Some(start) => self.buf.len() - start - FRAME_HEADER_SIZE,
+            None if self.framing => 0,
+            None => self.buf.len(),
+        };
+        FRAME_SIZE_TARGET.saturating_sub(used)
+    }
+
     /// Called before saving each object: ends the frame if it is big enough.
     pub(super) fn opcode_boundary(&mut self) -> io::Result<()> {
         match self.frame_start {

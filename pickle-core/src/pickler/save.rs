@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::ops::Deref;
+use std::ops::{Deref, Range};
 use std::rc::Rc;
 
 use num_bigint::BigInt;
@@ -162,6 +162,49 @@ impl<'p, W: io::Write> Core<'p, W> {
     pub(crate) fn write_int(&mut self, i: i64) -> Result<()> {
         let proto = self.proto;
         encode::int(self.framer.buf(), proto, i)
+    }
+
+    /// Ints that are never shared, one after another: `int(i)` for each `i`
+    /// in `items`, each saved as by [`Core::boundary`] then
+    /// [`Core::write_int`]. Runs too short to reach a frame's end are
+    /// written without the boundaries, which would do nothing there.
+    pub(crate) fn write_ints(
+        &mut self,
+        items: Range<usize>,
+        int: impl Fn(usize) -> i64,
+    ) -> Result<()> {
+        let mut i = items.start;
+        while i < items.end {
+            let run = if self.proto == 0 {
+                0
+            } else {
+                (self.framer.room() / encode::SMALL_INT_MAX).min(items.end - i)
+            };
+            if run > 0 {
+                let end = i + run;
+                let out = self.framer.buf();
+                let mut at = out.len();
+                out.resize(at + run * encode::SMALL_INT_MAX, 0);
+                while i < end {
+                    let Ok(small) = i32::try_from(int(i)) else {
+                        break;
+                    };
+                    let (whole, len) = encode::small_int(small);
+                    out[at..at + encode::SMALL_INT_MAX].copy_from_slice(&whole);
+                    at += len;
+                    i += 1;
+                }
+                out.truncate(at);
+                if i == end {
+                    continue;
+                }
+            }
+            // An int past 32 bits, or one near the frame's end.
+            self.boundary()?;
+            self.write_int(int(i))?;
+            i += 1;
+        }
+        Ok(())
     }
 
     pub(crate) fn write_bigint(&mut self, i: &BigInt) -> Result<()> {

@@ -40,7 +40,7 @@ macro_rules! small_int_impls {
             }
 
             fn to_pickle_list<W: io::Write>(items: &[Self], w: &mut Writer<'_, W>) -> Result<()> {
-                w.write_scalar_list(items.len(), |core, i| core.write_int(i64::from(items[i])))
+                w.write_int_list(items.len(), |i| i64::from(items[i]))
             }
         }
     )*};

@@ -497,6 +497,12 @@ impl<'p, W: io::Write> Writer<'p, W> {
         })
     }
 
+    /// A list of `len` ints that are never shared, item `i` being `int(i)`:
+    /// [`Writer::write_scalar_list`] for ints, a run at a time.
+    pub(crate) fn write_int_list(&mut self, len: usize, int: impl Fn(usize) -> i64) -> Result<()> {
+        self.fill(&LIST, len, &mut |w, range| w.core.write_ints(range, &int))
+    }
+
     /// The frame of [`Writer::write_filled`]: `step(w, range)` writes the
     /// items in `range` whole, one after the other.
     fn fill(
