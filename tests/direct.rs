@@ -225,6 +225,42 @@ fn gives_up_where_the_graph_path_decides() {
 }
 
 #[test]
+fn runs_of_small_ints_read_as_the_graph_path_reads_them() {
+    let read = |data: &[u8]| agrees::<Vec<i64>>(data);
+    // A memoized int in the middle of a run.
+    assert_eq!(
+        read(b"\x80\x04]\x94(K\x01M\x00\x01J\xff\xff\xff\xffK\x02\x94K\x03e."),
+        Some(vec![1, 256, -1, 2, 3])
+    );
+    // A run up to the end of its frame, and the list's APPENDS after it.
+    assert_eq!(
+        read(b"\x80\x04\x95\x07\x00\x00\x00\x00\x00\x00\x00]\x94(K\x01K\x02e."),
+        Some(vec![1, 2])
+    );
+    // One item per APPEND, and two items before one APPEND (which appends
+    // to the int below it: an error in the graph path).
+    assert_eq!(read(b"\x80\x04]\x94K\x01aK\x02a."), Some(vec![1, 2]));
+    assert_eq!(read(b"\x80\x04]\x94K\x01K\x02a."), None);
+    assert!(graph::<Vec<i64>>(b"\x80\x04]\x94K\x01K\x02a.").is_err());
+    // An int too wide for the item type, in the middle of a run.
+    let wide = b"\x80\x04]\x94(K\x01M,\x01K\x02e.";
+    assert_eq!(direct::read::<Vec<u8>>(wide, &Limits::default()), None);
+    let e = pickle::loads::<Vec<u8>>(wide).unwrap_err();
+    assert_eq!(e.kind(), pickle::ErrorKind::OutOfRange);
+    // A run longer than the stack may grow (with more opcodes after it):
+    // the graph path's error.
+    let data = dumps(&vec![vec![7_i64; 10], vec![1, 2]], 4);
+    let mut limits = Limits::default();
+    limits.max_stack_depth = 8;
+    assert_eq!(direct::read::<Vec<Vec<i64>>>(&data, &limits), None);
+    let e = pickle::Unpickler::new()
+        .limits(limits)
+        .loads::<Vec<Vec<i64>>>(&data)
+        .unwrap_err();
+    assert_eq!(e.kind(), pickle::ErrorKind::StackLimit);
+}
+
+#[test]
 fn limits_make_it_give_up_and_the_graph_path_refuse() {
     let data = dumps(&vec![1_i64; 10], 4);
     let mut limits = Limits::default();

@@ -306,7 +306,9 @@ fn none_tuples_and_sequences_match_cpython_both_ways() {
     );
     c.both(
         "[(i * 7919) % 70000 - 3 for i in range(70000)]",
-        (0..70_000_u32).map(|i| (i * 7919 % 70_000) as i32 - 3).collect::<Vec<i32>>(),
+        (0..70_000_u32)
+            .map(|i| (i * 7919 % 70_000) as i32 - 3)
+            .collect::<Vec<i32>>(),
     );
     c.both("(1, 2)", [1i32, 2]);
     c.loads("[1, 2]", [1i32, 2]);

@@ -440,6 +440,58 @@ impl<'de> Direct<'de> {
         Some(n)
     }
 
+    /// A run of up to `max` ints written as BININT1, BININT2 or BININT (as
+    /// the pickler writes a list of small ints), each given to `keep`
+    /// until it returns `false` (that int is left unread). Returns how many
+    /// were kept, which may be none: [`Direct::int`] reads any other int.
+    #[inline]
+    pub fn small_ints(&mut self, max: usize, mut keep: impl FnMut(i64) -> bool) -> Option<usize> {
+        // Each opcode's class: 0 for none of the three, else an index into
+        // the argument lengths and masks.
+        const CLASS: [u8; 256] = {
+            let mut class = [0; 256];
+            class[Opcode::BinInt1.byte() as usize] = 1;
+            class[Opcode::BinInt2.byte() as usize] = 2;
+            class[Opcode::BinInt.byte() as usize] = 3;
+            class
+        };
+        const SIZE: [usize; 4] = [0, 2, 3, 5];
+        const MASK: [u32; 4] = [0, 0xff, 0xffff, u32::MAX];
+        // Never past a limit: the last int would reach it, and `int` gives up there.
+        let room = |limit: usize, used: u64| (limit as u64).saturating_sub(used + 1);
+        let max = (max as u64)
+            .min(room(self.limits.max_stack_depth, self.height as u64))
+            .min(room(self.limits.max_objects, self.objects));
+        let data: &'de [u8] = self.data;
+        // Within the open frame; the four bytes after the opcode are read
+        // whole (and masked), so the last int of the frame takes `int`.
+        let end = self.input.limit.min(data.len().saturating_sub(4));
+        let mut pos = self.input.pos;
+        let mut n = 0;
+        while n < max && pos < end {
+            let class = usize::from(CLASS[usize::from(data[pos])]);
+            let size = SIZE[class];
+            if size == 0 || pos + size > self.input.limit {
+                break;
+            }
+            let arg =
+                u32::from_le_bytes([data[pos + 1], data[pos + 2], data[pos + 3], data[pos + 4]]);
+            // BININT1 and BININT2 are unsigned, and never reach the sign bit.
+            if !keep(i64::from((arg & MASK[class]) as i32)) {
+                break;
+            }
+            pos += size;
+            n += 1;
+        }
+        if n > 0 {
+            self.input.pos = pos;
+            self.height += n as usize;
+            self.objects += n;
+            self.memoize(Memo::Other)?;
+        }
+        Some(n as usize)
+    }
+
     /// A float, or an int the float holds exactly.
     #[inline(always)]
     pub fn float(&mut self) -> Option<f64> {
@@ -521,12 +573,32 @@ impl<'de> Direct<'de> {
     /// of items: the caller drops any it kept beyond that (items whose
     /// reading did not end well, which were not this list's).
     pub fn list(&mut self, mut item: impl FnMut(&mut Self, usize) -> Option<()>) -> Option<usize> {
+        self.list_items(&mut |r, i, _| {
+            item(r, i)?;
+            Some(1)
+        })
+    }
+
+    /// A list read by runs of items: `run(r, max)` reads and keeps at
+    /// least one and at most `max` items, and says how many. Returns the
+    /// number of items, as [`Direct::list`].
+    pub fn list_runs(
+        &mut self,
+        mut run: impl FnMut(&mut Self, usize) -> Option<usize>,
+    ) -> Option<usize> {
+        self.list_items(&mut |r, _, max| run(r, max))
+    }
+
+    fn list_items(
+        &mut self,
+        run: &mut impl FnMut(&mut Self, usize, usize) -> Option<usize>,
+    ) -> Option<usize> {
         if !self.eat(Opcode::EmptyList)? {
             return None;
         }
         self.push()?;
         self.memoize(Memo::Other)?;
-        self.items(Opcode::Appends, Opcode::Append, 1, &mut item)
+        self.items(Opcode::Appends, Opcode::Append, 1, run)
     }
 
     /// A dict: `entry(r, i)` reads entry `i`, a key and its value, and
@@ -537,19 +609,23 @@ impl<'de> Direct<'de> {
         }
         self.push()?;
         self.memoize(Memo::Other)?;
-        self.items(Opcode::SetItems, Opcode::SetItem, 2, &mut entry)
+        self.items(Opcode::SetItems, Opcode::SetItem, 2, &mut |r, i, _| {
+            entry(r, i)?;
+            Some(1)
+        })
     }
 
     /// The items applied to the container just read: batches of MARK,
     /// items, `many`; or one item and `one` (each item is `per_item`
     /// objects on the stack). Stops where the next opcodes are not this
-    /// container's.
+    /// container's. `run(r, i, max)` reads items from item `i` on, at
+    /// least one and at most `max`, and says how many.
     fn items(
         &mut self,
         many: Opcode,
         one: Opcode,
         per_item: usize,
-        item: &mut impl FnMut(&mut Self, usize) -> Option<()>,
+        run: &mut impl FnMut(&mut Self, usize, usize) -> Option<usize>,
     ) -> Option<usize> {
         self.enter()?;
         let mut len = 0;
@@ -572,14 +648,14 @@ impl<'de> Direct<'de> {
                         self.pop(per_item * (len - kept) + 1);
                         break true;
                     }
-                    if item(self, len).is_none() {
-                        break false;
+                    match run(self, len, usize::MAX) {
+                        Some(n) => len += n,
+                        None => break false,
                     }
-                    len += 1;
                 }
             } else {
-                match item(self, len) {
-                    Some(()) if self.eat(one)? => {
+                match run(self, len, 1) {
+                    Some(1) if self.eat(one)? => {
                         len += 1;
                         self.grow(len, 1)?;
                         self.pop(per_item);

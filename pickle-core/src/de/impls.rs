@@ -50,6 +50,22 @@ macro_rules! int_impls {
             fn read_direct(r: &mut Direct<'de>) -> Option<Self> {
                 <$t>::try_from(r.int()?).ok()
             }
+
+            #[inline]
+            fn read_direct_run(r: &mut Direct<'de>, out: &mut Vec<Self>, max: usize) -> Option<usize> {
+                let run = r.small_ints(max, |i| match <$t>::try_from(i) {
+                    Ok(i) => {
+                        out.push(i);
+                        true
+                    }
+                    Err(_) => false,
+                })?;
+                if run > 0 {
+                    return Some(run);
+                }
+                out.push(Self::read_direct(r)?);
+                Some(1)
+            }
         }
     )*};
 }
@@ -343,10 +359,7 @@ impl<'de, T: FromPickle<'de>> FromPickle<'de> for Vec<T> {
 
     fn read_direct(r: &mut Direct<'de>) -> Option<Self> {
         let mut out = Vec::new();
-        let len = r.list(|r, _| {
-            out.push(r.read()?);
-            Some(())
-        })?;
+        let len = r.list_runs(|r, max| T::read_direct_run(r, &mut out, max))?;
         out.truncate(len);
         Some(out)
     }

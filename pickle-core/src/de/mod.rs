@@ -171,6 +171,22 @@ pub trait FromPickle<'de>: Sized {
         let _ = r;
         None
     }
+
+    /// Reads one or more (at most `max`) consecutive items of a list into
+    /// `out`, returning how many, or `None` as [`FromPickle::read_direct`].
+    /// Types whose items come in runs (ints) read a run at once. Not an
+    /// API: see [`direct`].
+    #[doc(hidden)]
+    #[inline]
+    fn read_direct_run(
+        r: &mut direct::Direct<'de>,
+        out: &mut Vec<Self>,
+        max: usize,
+    ) -> Option<usize> {
+        let _ = max;
+        out.push(Self::read_direct(r)?);
+        Some(1)
+    }
 }
 
 /// Loads a pickle from `data` and reads a `T` from its root.
