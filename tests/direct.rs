@@ -213,15 +213,6 @@ fn gives_up_where_the_graph_path_decides() {
         // And the graph path gives its own answer.
         let _ = graph::<Vec<Vec<i64>>>(data);
     }
-    // A key set twice: the last value wins, at the first key's place, both ways.
-    let twice = b"\x80\x04}\x94(\x8c\x01a\x94K\x01\x8c\x01b\x94K\x02h\x01K\x03u.";
-    let m = pickle::loads::<IndexMap<String, i64>>(twice).unwrap();
-    assert_eq!(
-        m.into_iter().collect::<Vec<_>>(),
-        [("a".into(), 3), ("b".into(), 2)]
-    );
-    let _ = agrees::<IndexMap<String, i64>>(twice);
-    let _ = agrees::<HashMap<String, i64>>(twice);
 }
 
 #[test]
@@ -258,6 +249,82 @@ fn runs_of_small_ints_read_as_the_graph_path_reads_them() {
         .loads::<Vec<Vec<i64>>>(&data)
         .unwrap_err();
     assert_eq!(e.kind(), pickle::ErrorKind::StackLimit);
+}
+
+#[derive(Pickle, Debug, PartialEq)]
+#[pickle(dict)]
+struct MapThenInt<M> {
+    m: M,
+    a: i64,
+}
+
+#[test]
+fn a_map_forgets_the_entries_of_a_reading_that_did_not_end_well() {
+    // pickle.dumps({'m': {}, 'a': 1}, 4): after the empty inner dict, the
+    // outer entry 'a': 1 reads as an inner entry too, until SETITEM is
+    // missing; the map must drop it again.
+    let data =
+        b"\x80\x04\x95\x11\x00\x00\x00\x00\x00\x00\x00}\x94(\x8c\x01m\x94}\x94\x8c\x01a\x94K\x01u.";
+    assert_eq!(
+        agrees::<MapThenInt<IndexMap<String, i64>>>(data),
+        Some(MapThenInt {
+            m: IndexMap::new(),
+            a: 1
+        })
+    );
+    assert_eq!(
+        agrees::<MapThenInt<HashMap<String, i64>>>(data),
+        Some(MapThenInt {
+            m: HashMap::new(),
+            a: 1
+        })
+    );
+    assert_eq!(
+        agrees::<MapThenInt<BTreeMap<String, i64>>>(data),
+        Some(MapThenInt {
+            m: BTreeMap::new(),
+            a: 1
+        })
+    );
+}
+
+#[test]
+fn memoized_strs_of_every_str_opcode_are_fetched_again() {
+    let long = "x".repeat(300);
+    // pickle.dumps(['x' * 300, 'x' * 300], 4): BINUNICODE, then BINGET.
+    let mut data = b"\x80\x04\x959\x01\x00\x00\x00\x00\x00\x00]\x94(X,\x01\x00\x00".to_vec();
+    data.extend_from_slice(long.as_bytes());
+    data.extend_from_slice(b"\x94h\x01e.");
+    assert_eq!(agrees::<Vec<String>>(&data), Some(vec![long.clone(), long]));
+    // SHORT_BINUNICODE and BINUNICODE8 (which CPython writes only past
+    // 4 GiB), each fetched by BINGET and LONG_BINGET.
+    let data = b"\x80\x04]\x94(\x8c\x02ab\x94\x8d\x03\x00\x00\x00\x00\x00\x00\x00cde\x94h\x01j\x02\x00\x00\x00h\x02j\x01\x00\x00\x00e.";
+    assert_eq!(
+        agrees::<Vec<String>>(data),
+        Some(
+            ["ab", "cde", "ab", "cde", "cde", "ab"]
+                .map(String::from)
+                .to_vec()
+        )
+    );
+}
+
+#[test]
+fn a_key_set_twice_takes_the_graph_path() {
+    // {'a': 1, 'b': 2} with 'a' set again to 3 (only a crafted pickle does this).
+    let twice = b"\x80\x04}\x94(\x8c\x01a\x94K\x01\x8c\x01b\x94K\x02h\x01K\x03u.";
+    assert_eq!(
+        direct::read::<IndexMap<String, i64>>(twice, &Limits::default()),
+        None
+    );
+    let m = pickle::loads::<IndexMap<String, i64>>(twice).unwrap();
+    assert_eq!(
+        m.into_iter().collect::<Vec<_>>(),
+        [("a".into(), 3), ("b".into(), 2)]
+    );
+    // The maps that gather their entries first agree with the graph path.
+    let expected = HashMap::from([("a".into(), 3), ("b".into(), 2)]);
+    assert_eq!(agrees::<HashMap<String, i64>>(twice), Some(expected));
 }
 
 #[test]

@@ -77,17 +77,40 @@ struct Input {
     in_frame: bool,
 }
 
-/// What the memo holds, as far as the direct reader can use it again:
-/// 12 bytes an entry, as a pickle may memoize millions of strs.
-#[derive(Clone, Copy)]
-enum Memo {
-    /// A str, by its place in the input.
-    Str { start: u32, len: u32 },
-    /// A global, by its index in [`Direct::globals`].
-    Global(u32),
-    /// An object the reader cannot fetch again (a container, an instance):
-    /// a GET of it gives up.
-    Other,
+/// What the memo holds, as far as the direct reader can use it again, in
+/// 4 bytes an entry (a pickle may memoize millions of strs):
+///
+/// - a str, by the place of its opcode in the input (below 2 GiB, see
+///   [`read`]), where its length and text are read again;
+/// - a global, by its index in [`Direct::globals`], with the top bit set;
+/// - [`Memo::OTHER`], an object the reader cannot fetch again (a
+///   container, an instance): a GET of it gives up.
+#[derive(Clone, Copy, PartialEq)]
+struct Memo(u32);
+
+impl Memo {
+    const OTHER: Memo = Memo(u32::MAX);
+    const GLOBAL: u32 = 1 << 31;
+
+    /// The str whose opcode is at `at`.
+    fn str(at: usize) -> Memo {
+        Memo(at as u32)
+    }
+
+    /// The global at `index` in [`Direct::globals`].
+    fn global(index: u32) -> Option<Memo> {
+        (index < Memo::GLOBAL - 1).then_some(Memo(Memo::GLOBAL | index))
+    }
+
+    /// The place of the str's opcode, if a str.
+    fn as_str(self) -> Option<usize> {
+        (self.0 < Memo::GLOBAL).then_some(self.0 as usize)
+    }
+
+    /// The global's index, if a global.
+    fn as_global(self) -> Option<u32> {
+        (self != Memo::OTHER && self.0 >= Memo::GLOBAL).then_some(self.0 & !Memo::GLOBAL)
+    }
 }
 
 /// Where the reader was, to return there when a reading does not end well.
@@ -256,7 +279,7 @@ impl<'de> Direct<'de> {
 
     /// Gives up for good: the graph path will read this pickle.
     #[cold]
-    fn give_up<T>(&mut self) -> Option<T> {
+    pub fn give_up<T>(&mut self) -> Option<T> {
         self.given_up = true;
         None
     }
@@ -436,7 +459,7 @@ impl<'de> Direct<'de> {
             _ => return None,
         };
         self.push()?;
-        self.memoize(Memo::Other)?;
+        self.memoize(Memo::OTHER)?;
         Some(n)
     }
 
@@ -487,7 +510,7 @@ impl<'de> Direct<'de> {
             self.input.pos = pos;
             self.height += n as usize;
             self.objects += n;
-            self.memoize(Memo::Other)?;
+            self.memoize(Memo::OTHER)?;
         }
         Some(n as usize)
     }
@@ -499,7 +522,7 @@ impl<'de> Direct<'de> {
             self.advance();
             let x = f64::from_be_bytes(self.array()?);
             self.push()?;
-            self.memoize(Memo::Other)?;
+            self.memoize(Memo::OTHER)?;
             return Some(x);
         }
         let n = self.int()?;
@@ -517,7 +540,7 @@ impl<'de> Direct<'de> {
         };
         self.advance();
         self.push()?;
-        self.memoize(Memo::Other)?;
+        self.memoize(Memo::OTHER)?;
         Some(b)
     }
 
@@ -528,7 +551,7 @@ impl<'de> Direct<'de> {
             return Some(false);
         }
         self.push()?;
-        self.memoize(Memo::Other)?;
+        self.memoize(Memo::OTHER)?;
         Some(true)
     }
 
@@ -536,6 +559,15 @@ impl<'de> Direct<'de> {
     #[inline]
     pub fn str(&mut self) -> Option<&'de str> {
         let op = self.peek()?;
+        if op == Opcode::BinGet.byte() || op == Opcode::LongBinGet.byte() {
+            self.advance();
+            let entry = self.fetch(op)?;
+            let s = self.str_again(entry.as_str()?)?;
+            self.height += 1;
+            self.memoize(entry)?;
+            return Some(s);
+        }
+        let at = self.input.pos;
         self.advance();
         let n = match op {
             b if b == Opcode::ShortBinUnicode.byte() => usize::from(self.byte()?),
@@ -543,28 +575,31 @@ impl<'de> Direct<'de> {
             b if b == Opcode::BinUnicode8.byte() => {
                 usize::try_from(u64::from_le_bytes(self.array()?)).ok()?
             }
-            b if b == Opcode::BinGet.byte() || b == Opcode::LongBinGet.byte() => {
-                let entry = self.fetch(b)?;
-                let Memo::Str { start, len } = entry else {
-                    return None;
-                };
-                let data: &'de [u8] = self.data;
-                let s = std::str::from_utf8(&data[start as usize..][..len as usize]).ok()?;
-                self.height += 1;
-                self.memoize(entry)?;
-                return Some(s);
-            }
             _ => return None,
         };
-        let start = self.input.pos;
         let s = std::str::from_utf8(self.bytes(n)?).ok()?;
         self.push()?;
-        // The input is under 4 GiB (see `read`).
-        self.memoize(Memo::Str {
-            start: start as u32,
-            len: n as u32,
-        })?;
+        self.memoize(Memo::str(at))?;
         Some(s)
+    }
+
+    /// The str whose opcode (read before, so whole) is at `at`.
+    #[inline]
+    fn str_again(&self, at: usize) -> Option<&'de str> {
+        let data: &'de [u8] = self.data;
+        let header = data.get(at + 1..)?;
+        let (start, n) = match data[at] {
+            b if b == Opcode::ShortBinUnicode.byte() => (at + 2, usize::from(*header.first()?)),
+            b if b == Opcode::BinUnicode.byte() => (
+                at + 5,
+                u32::from_le_bytes(header.get(..4)?.try_into().ok()?) as usize,
+            ),
+            _ => (
+                at + 9,
+                usize::try_from(u64::from_le_bytes(header.get(..8)?.try_into().ok()?)).ok()?,
+            ),
+        };
+        std::str::from_utf8(data.get(start..start.checked_add(n)?)?).ok()
     }
 
     // ---- containers ------------------------------------------------------------
@@ -597,7 +632,7 @@ impl<'de> Direct<'de> {
             return None;
         }
         self.push()?;
-        self.memoize(Memo::Other)?;
+        self.memoize(Memo::OTHER)?;
         self.items(Opcode::Appends, Opcode::Append, 1, run)
     }
 
@@ -608,7 +643,7 @@ impl<'de> Direct<'de> {
             return None;
         }
         self.push()?;
-        self.memoize(Memo::Other)?;
+        self.memoize(Memo::OTHER)?;
         self.items(Opcode::SetItems, Opcode::SetItem, 2, &mut |r, i, _| {
             entry(r, i)?;
             Some(1)
@@ -696,13 +731,13 @@ impl<'de> Direct<'de> {
             return None;
         }
         self.push()?;
-        self.memoize(Memo::Other)?;
+        self.memoize(Memo::OTHER)?;
         if !self.eat(Opcode::NewObj)? {
             return None;
         }
         self.pop(2);
         self.push()?;
-        self.memoize(Memo::Other)?;
+        self.memoize(Memo::OTHER)?;
         // The state, if BUILD applies one: CPython writes none for an empty `__dict__`.
         let at = self.checkpoint();
         if self.peek()? == Opcode::EmptyDict.byte() {
@@ -754,9 +789,7 @@ impl<'de> Direct<'de> {
         if op == Opcode::BinGet.byte() || op == Opcode::LongBinGet.byte() {
             self.advance();
             let entry = self.fetch(op)?;
-            let Memo::Global(index) = entry else {
-                return None;
-            };
+            let index = entry.as_global()?;
             let (module, name) = *self.globals.get(index as usize)?;
             self.height += 1;
             self.memoize(entry)?;
@@ -774,7 +807,7 @@ impl<'de> Direct<'de> {
         self.push()?;
         let index = u32::try_from(self.globals.len()).ok()?;
         self.globals.push((module, name));
-        self.memoize(Memo::Global(index))?;
+        self.memoize(Memo::global(index)?)?;
         Some((index, module, name))
     }
 
@@ -789,8 +822,8 @@ impl<'de> Direct<'de> {
 ///
 /// What `loads` tries first, public for tests that check it against the graph path.
 pub fn read<'de, T: FromPickle<'de>>(data: &'de [u8], limits: &Limits) -> Option<T> {
-    // Memo entries hold input offsets in 32 bits.
-    if u32::try_from(data.len()).is_err() {
+    // Memo entries hold input offsets in 31 bits.
+    if data.len() >= Memo::GLOBAL as usize {
         return None;
     }
     let mut r = Direct::new(data, limits);

@@ -274,10 +274,21 @@ mod index {
         const DIRECT: bool = K::DIRECT && V::DIRECT;
 
         fn read_direct(r: &mut crate::de::direct::Direct<'de>) -> Option<Self> {
-            // Gathered first, so the map is built at its size, not grown.
-            let pairs = crate::de::impls::direct_pairs(r)?;
-            let mut out = IndexMap::with_capacity_and_hasher(pairs.len(), S::default());
-            out.extend(pairs);
+            // Straight into the map: as it grows it moves its entries with
+            // their hashes, and hashes no key twice.
+            let mut out = IndexMap::with_hasher(S::default());
+            let len = r.dict(|r, _| {
+                let key = r.read()?;
+                let value = r.read()?;
+                match out.insert_full(key, value) {
+                    (_, None) => Some(()),
+                    // A key set twice (CPython never writes one) changed an
+                    // entry a rewind could not restore: the graph path's.
+                    (_, Some(_)) => r.give_up(),
+                }
+            })?;
+            // Entries read by a reading that did not end well are not this dict's.
+            out.truncate(len);
             Some(out)
         }
     }
