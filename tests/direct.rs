@@ -310,6 +310,16 @@ fn memoized_strs_of_every_str_opcode_are_fetched_again() {
 }
 
 #[test]
+fn a_key_that_is_not_utf8_takes_the_graph_path() {
+    // {'\xff': 1} with the key's one byte not UTF-8: no field's name.
+    let data = b"\x80\x04}\x94(\x8c\x01\xff\x94K\x01u.";
+    type T = MapThenInt<IndexMap<String, i64>>;
+    assert_eq!(direct::read::<T>(data, &Limits::default()), None);
+    let e = pickle::loads::<T>(data).unwrap_err();
+    assert_eq!(e.kind(), pickle::ErrorKind::InvalidText);
+}
+
+#[test]
 fn a_key_set_twice_takes_the_graph_path() {
     // {'a': 1, 'b': 2} with 'a' set again to 3 (only a crafted pickle does this).
     let twice = b"\x80\x04}\x94(\x8c\x01a\x94K\x01\x8c\x01b\x94K\x02h\x01K\x03u.";

@@ -35,10 +35,18 @@ struct Doc {
 
 /// Compared by `Debug`: a NaN the pickle holds is equal to itself there.
 fn agrees<T: for<'de> FromPickle<'de> + Debug>(data: &[u8]) {
-    let Some(direct) = direct::read::<T>(data, &Limits::default()) else {
+    agrees_within::<T>(data, &Limits::default());
+}
+
+/// [`agrees`] under `limits`, on both paths.
+fn agrees_within<T: for<'de> FromPickle<'de> + Debug>(data: &[u8], limits: &Limits) {
+    let Some(direct) = direct::read::<T>(data, limits) else {
         return;
     };
-    let graph = pickle::loads::<Value>(data).and_then(T::from_value);
+    let graph = pickle::Unpickler::new()
+        .limits(limits.clone())
+        .loads::<Value>(data)
+        .and_then(T::from_value);
     match graph {
         Ok(g) => assert_eq!(format!("{g:?}"), format!("{direct:?}"), "direct and graph reads differ"),
         Err(e) => panic!("the direct read took a pickle the graph path refuses: {e}"),
@@ -51,4 +59,13 @@ fuzz_target!(|data: &[u8]| {
     agrees::<Vec<Vec<i64>>>(data);
     agrees::<Vec<Option<String>>>(data);
     agrees::<IndexMap<String, f64>>(data);
+    agrees::<Vec<u8>>(data);
+    // Small limits, which runs of ints and the other readers must stop short of.
+    let mut small = Limits::default();
+    small.max_stack_depth = 24;
+    small.max_objects = 200;
+    small.max_memo_entries = 16;
+    small.max_container_len = 40;
+    agrees_within::<Doc>(data, &small);
+    agrees_within::<Vec<Vec<i64>>>(data, &small);
 });

@@ -8,7 +8,8 @@
 //! opcodes: ints, floats, bools, `None`, strs, lists, dicts, and instances of
 //! `#[derive(Pickle)]` classes with a `__dict__`). On anything else (another
 //! shape, a memo reference to a container, input it doubts, a limit it
-//! might reach) it gives up, and the load runs the graph path from the start.
+//! might reach, an input of 2 GiB or more) it gives up, and the load runs
+//! the graph path from the start.
 //! So a direct read either gives what the graph path would give, or nothing:
 //! every error, and every object it does not know, is the graph path's.
 //!
@@ -558,14 +559,21 @@ impl<'de> Direct<'de> {
     /// A str, borrowed from the input.
     #[inline]
     pub fn str(&mut self) -> Option<&'de str> {
+        std::str::from_utf8(self.str_bytes()?).ok()
+    }
+
+    /// The bytes of a str, not checked to be UTF-8: for a caller that
+    /// compares them with strs it knows (a key with field names).
+    #[inline]
+    fn str_bytes(&mut self) -> Option<&'de [u8]> {
         let op = self.peek()?;
         if op == Opcode::BinGet.byte() || op == Opcode::LongBinGet.byte() {
             self.advance();
             let entry = self.fetch(op)?;
-            let s = self.str_again(entry.as_str()?)?;
+            let bytes = self.str_bytes_again(entry.as_str()?)?;
             self.height += 1;
             self.memoize(entry)?;
-            return Some(s);
+            return Some(bytes);
         }
         let at = self.input.pos;
         self.advance();
@@ -577,15 +585,15 @@ impl<'de> Direct<'de> {
             }
             _ => return None,
         };
-        let s = std::str::from_utf8(self.bytes(n)?).ok()?;
+        let bytes = self.bytes(n)?;
         self.push()?;
         self.memoize(Memo::str(at))?;
-        Some(s)
+        Some(bytes)
     }
 
-    /// The str whose opcode (read before, so whole) is at `at`.
+    /// The bytes of the str whose opcode (read before, so whole) is at `at`.
     #[inline]
-    fn str_again(&self, at: usize) -> Option<&'de str> {
+    fn str_bytes_again(&self, at: usize) -> Option<&'de [u8]> {
         let data: &'de [u8] = self.data;
         let header = data.get(at + 1..)?;
         let (start, n) = match data[at] {
@@ -599,7 +607,7 @@ impl<'de> Direct<'de> {
                 usize::try_from(u64::from_le_bytes(header.get(..8)?.try_into().ok()?)).ok()?,
             ),
         };
-        std::str::from_utf8(data.get(start..start.checked_add(n)?)?).ok()
+        data.get(start..start.checked_add(n)?)
     }
 
     // ---- containers ------------------------------------------------------------
@@ -762,11 +770,12 @@ impl<'de> Direct<'de> {
     ) -> Option<()> {
         let names = fields.names;
         let kept = self.dict(|r, n| {
-            let key = r.str()?;
+            // A key equal to a name is UTF-8; any other key is not a field's.
+            let key = r.str_bytes()?;
             // Keys come in field order when a struct like this one wrote them.
             let i = match names.get(n) {
-                Some(&name) if name == key => n,
-                _ => names.iter().position(|&name| name == key)?,
+                Some(name) if name.as_bytes() == key => n,
+                _ => names.iter().position(|name| name.as_bytes() == key)?,
             };
             fields.set(r, i, n)
         });
