@@ -12,5 +12,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 . scripts/python-env.sh
+# The runner twice: with mimalloc as its allocator (the typed-mimalloc side),
+# then with the system's. Only the runner itself is rebuilt between the two.
+cargo build --release -p pickle-bench --features mimalloc
+cp "${CARGO_TARGET_DIR:-target}/release/pickle-bench" "${CARGO_TARGET_DIR:-target}/release/pickle-bench-mimalloc"
 cargo build --release -p pickle-bench
 "$PICKLE_PYTHON" bench/py/run.py "$@"

@@ -13,6 +13,8 @@ python from scripts/python-env.sh.)  Steps:
      - Rust: target/release/pickle-bench --side S --workload W --op OP
        --data DIR --runs N, S in typed / value / serde-pickle (plus
        "--side memcpy --workload e_inband --op copy", the bandwidth baseline);
+       side typed-mimalloc is target/release/pickle-bench-mimalloc (the
+       runner built with mimalloc as its allocator) with --side typed;
      - CPython: bench/py/cpython.py with the same arguments, S in cpython
        (GC on) / cpython-nogc (GC off).
    Timings (dumps, loads) run in --rounds rounds (default 3) over every side,
@@ -55,10 +57,15 @@ SERDE_WORKLOADS = ("a", "c", "d", "f")  # what serde-pickle can express
 OOB_WORKLOADS = ("e_oob", "e_oob_small")
 OURS = ("typed", "value")
 PY_SIDES = ("cpython-nogc", "cpython")
-SIDES = ("typed", "value", "serde-pickle", "cpython-nogc", "cpython")
+# "typed-mimalloc" is the typed side again, in a runner built with mimalloc
+# as its global allocator (the `mimalloc` feature of bench/): the allocator
+# is the program's choice, and the typed loads spend most of their time in it.
+MIMALLOC = "typed-mimalloc"
+SIDES = ("typed", MIMALLOC, "value", "serde-pickle", "cpython-nogc", "cpython")
 OPS = ("dumps", "loads", "stream", "memory")
 LABEL = {
     "typed": "ours typed",
+    MIMALLOC: "ours typed, mimalloc",
     "value": "ours Value",
     "serde-pickle": "serde-pickle",
     "cpython-nogc": "CPython GC off",
@@ -111,7 +118,7 @@ def plan():
     out = []
     for w in WORKLOADS:
         for op in ("dumps", "loads"):
-            out += [(s, w, op) for s in OURS]
+            out += [("typed", w, op), (MIMALLOC, w, op), ("value", w, op)]
             if w in SERDE_WORKLOADS:
                 out.append(("serde-pickle", w, op))
             out += [(s, w, op) for s in PY_SIDES]
@@ -146,13 +153,17 @@ def run_cell(side, workload, op, args):
     cell = Cell(side, workload, op)
     common = ["--side", side, "--workload", workload, "--op", op,
               "--data", args.data, "--runs", str(args.runs)]
+    # The side the runner itself reports.
+    answers = "typed" if side == MIMALLOC else side
     if side.startswith("cpython"):
         cmd = [sys.executable, os.path.join(PY_DIR, "cpython.py")] + common
     else:
-        if not os.path.isfile(args.rust_bin):
-            cell.error = f"not built: {shown_path(args.rust_bin)}"
+        binary = args.rust_mimalloc_bin if side == MIMALLOC else args.rust_bin
+        if not os.path.isfile(binary):
+            cell.error = f"not built: {shown_path(binary)}"
             return cell
-        cmd = [args.rust_bin] + common
+        common[1] = answers
+        cmd = [binary] + common
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
     except subprocess.TimeoutExpired:
@@ -176,7 +187,7 @@ def run_cell(side, workload, op, args):
     missing = [k for k in need if k not in data]
     if missing:
         cell.error = "JSON lacks " + ", ".join(missing)
-    elif (data.get("side"), data.get("workload"), data.get("op")) != (side, workload, op):
+    elif (data.get("side"), data.get("workload"), data.get("op")) != (answers, workload, op):
         cell.error = f"runner answered for {data.get('side')} {data.get('workload')} {data.get('op')}"
     elif op != "memory" and not data["times"]:
         cell.error = "no times"
@@ -277,7 +288,7 @@ class Report:
 
     RESULT_HEADERS = ["op / side", "median ms", "MB/s", "Mobj/s", "peak RSS MiB", "size bytes", "notes"]
     RATIO_HEADERS = ["op", "CPython GC off / typed", "CPython GC on / typed",
-                     "serde-pickle / typed", "CPython / Value"]
+                     "serde-pickle / typed", "CPython / typed, mimalloc", "CPython / Value"]
 
     def result_rows(self, workload):
         rows = []
@@ -317,6 +328,7 @@ class Report:
                 fmt_ratio(self.speedup("cpython", "typed", workload, op)),
                 fmt_ratio(self.speedup("serde-pickle", "typed", workload, op))
                 if workload in SERDE_WORKLOADS else "n/a",
+                fmt_ratio(self.speedup(REFERENCE[op], MIMALLOC, workload, op)),
                 fmt_ratio(self.speedup(REFERENCE[op], "value", workload, op)),
             ])
         return rows
@@ -341,36 +353,52 @@ class Report:
 
     # ---- targets ------------------------------------------------------------
 
-    def targets(self):
-        """[(passed, text)] for every performance target."""
-        out = []
+    def missing(self, *keys):
+        """Why some of these measurements are missing, or None."""
+        bad = []
+        for k in keys:
+            c = self.get(*k)
+            if c is None or not c.ok:
+                bad.append(f"{' '.join(k)}: {c.error if c else 'not run'}")
+        return "no measurement (" + "; ".join(bad) + ")" if bad else None
 
-        def missing(*keys):
-            bad = []
-            for k in keys:
-                c = self.get(*k)
-                if c is None or not c.ok:
-                    bad.append(f"{' '.join(k)}: {c.error if c else 'not run'}")
-            return "no measurement (" + "; ".join(bad) + ")" if bad else None
+    def speed_targets(self, out, side):
+        """The speed-up targets of `side` (typed, or typed with mimalloc), appended to `out`."""
+        name = LABEL[side].removeprefix("ours ")
 
-        def faster(workload, op, side, ref_side, factor, ref_label):
-            label = f"{workload} {op}: typed >= {factor}x {ref_label}"
-            why = missing((side, workload, op), (ref_side, workload, op))
+        def faster(workload, op, ref_side, factor, ref_label):
+            label = f"{workload} {op}: {name} >= {factor}x {ref_label}"
+            why = self.missing((side, workload, op), (ref_side, workload, op))
             if why:
                 return out.append((False, f"{label}: {why}"))
             r = self.speedup(ref_side, side, workload, op)
             ref_ms = fmt_ms(self.get(ref_side, workload, op).median)
             ms = fmt_ms(self.get(side, workload, op).median)
-            out.append((r >= factor, f"{label}: {fmt_ratio(r)} ({ref_label} {ref_ms} ms, typed {ms} ms)"))
+            out.append((r >= factor, f"{label}: {fmt_ratio(r)} ({ref_label} {ref_ms} ms, {name} {ms} ms)"))
 
-        faster("b", "dumps", "typed", "cpython", 5, "CPython")
-        faster("b", "loads", "typed", "cpython-nogc", 5, "CPython GC off")
+        faster("b", "dumps", "cpython", 5, "CPython")
+        faster("b", "loads", "cpython-nogc", 5, "CPython GC off")
         for w in ("a", "c", "d"):
-            faster(w, "dumps", "typed", "cpython", 3, "CPython")
-            faster(w, "loads", "typed", "cpython-nogc", 3, "CPython GC off")
+            faster(w, "dumps", "cpython", 3, "CPython")
+            faster(w, "loads", "cpython-nogc", 3, "CPython GC off")
         for w in SERDE_WORKLOADS:
             for op in ("dumps", "loads"):
-                faster(w, op, "typed", "serde-pickle", 2, "serde-pickle")
+                faster(w, op, "serde-pickle", 2, "serde-pickle")
+
+    def targets_mimalloc(self):
+        """The speed-up targets again for the typed side built with mimalloc."""
+        out = []
+        self.speed_targets(out, MIMALLOC)
+        return out
+
+    def targets(self):
+        """[(passed, text)] for every performance target."""
+        out = []
+        self.speed_targets(out, "typed")
+
+        missing = self.missing
+
+
 
         # (e) in-band: at least half of memcpy bandwidth.
         for op in ("dumps", "loads"):
@@ -442,6 +470,8 @@ class Report:
             lines += text_table(self.RATIO_HEADERS, self.ratio_rows(w))
         lines += ["", "== " + self.memcpy_line(), "", "== targets"]
         lines += [f"{'PASS' if ok else 'FAIL'}  {t}" for ok, t in self.targets()]
+        lines += ["", "== the same speed-ups, typed side built with mimalloc (for reference)"]
+        lines += [f"{'PASS' if ok else 'FAIL'}  {t}" for ok, t in self.targets_mimalloc()]
         return "\n".join(lines) + "\n"
 
     def markdown(self, machine, svg_rel, argv):
@@ -486,7 +516,10 @@ class Report:
             "`Vec<String>`; e `ndarray::Array1<f64>` written as numpy 2 writes it (`Numpy2`), and "
             "`ArrayView1<f64>` borrowing the out-of-band buffer; f `#[pickle(dict)]` structs. "
             "serde-pickle reads and writes the same types through serde (it writes protocol 3). "
-            "The Rust runner uses the system allocator (glibc malloc).",
+            "The Rust runner uses the system allocator (glibc malloc); **ours typed, mimalloc** "
+            "is the typed side again in the runner built with mimalloc as its global allocator "
+            "(`--features mimalloc`), which a Rust program may choose as CPython has its own "
+            "small-object allocator. The targets are judged on the system allocator.",
             "",
             "## Workloads",
             "",
@@ -505,6 +538,10 @@ class Report:
             md += [""]
         md += ["## Baseline", "", self.memcpy_line() + ".", "", "## Targets", ""]
         md += [f"- **{'PASS' if ok else 'FAIL'}** {t}" for ok, t in self.targets()]
+        md += ["", "### The same speed-ups, typed side built with mimalloc", "",
+               "For reference: the targets are judged on the runner with the system "
+               "allocator, above.", ""]
+        md += [f"- **{'PASS' if ok else 'FAIL'}** {t}" for ok, t in self.targets_mimalloc()]
         return "\n".join(md) + "\n"
 
     # ---- chart --------------------------------------------------------------
@@ -664,6 +701,9 @@ def main():
     target_dir = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
     p.add_argument("--rust-bin", default=os.path.join(target_dir, "release", "pickle-bench"),
                    help="the Rust runner (default target/release/pickle-bench)")
+    p.add_argument("--rust-mimalloc-bin",
+                   default=os.path.join(target_dir, "release", "pickle-bench-mimalloc"),
+                   help="the Rust runner built with --features mimalloc")
     p.add_argument("--timeout", type=int, default=1800, help="seconds per measurement process")
     p.add_argument("--rounds", type=int, default=3,
                    help="fresh processes per timed measurement, run in rounds over every side "
@@ -675,6 +715,7 @@ def main():
         p.error("--runs must be at least 5")
     args.data = os.path.abspath(args.data)
     args.rust_bin = os.path.abspath(args.rust_bin)
+    args.rust_mimalloc_bin = os.path.abspath(args.rust_mimalloc_bin)
 
     ensure_data(args.data)
     with open(os.path.join(args.data, "meta.json")) as f:

@@ -1,12 +1,26 @@
 //! A global allocator that can count: live and peak heap bytes.
 //!
 //! Counting is off while timing (one relaxed load per allocation) and on for
-//! the memory measurements, which need exact figures rather than RSS.
+//! the memory measurements, which need exact figures rather than RSS. The
+//! allocator underneath is the system's (glibc malloc), or mimalloc with the
+//! `mimalloc` feature.
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use std::alloc::{GlobalAlloc, Layout};
+
+#[cfg(feature = "mimalloc")]
+static INNER: mimalloc::MiMalloc = mimalloc::MiMalloc;
+#[cfg(not(feature = "mimalloc"))]
+static INNER: std::alloc::System = std::alloc::System;
+
+/// The allocator underneath, as the JSON line names it.
+pub const NAME: &str = if cfg!(feature = "mimalloc") {
+    "mimalloc"
+} else {
+    "system"
+};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 
-/// The system allocator, with optional byte counting.
+/// [`INNER`], with optional byte counting.
 pub struct Counting;
 
 static ON: AtomicBool = AtomicBool::new(false);
@@ -23,11 +37,11 @@ fn shrink(n: usize) {
     let _ = LIVE.fetch_update(Relaxed, Relaxed, |live| Some(live.saturating_sub(n)));
 }
 
-// SAFETY: every call is forwarded unchanged to `System`; the counters are
+// SAFETY: every call is forwarded unchanged to `INNER`; the counters are
 // bookkeeping only.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
+        let p = unsafe { INNER.alloc(layout) };
         if ON.load(Relaxed) && !p.is_null() {
             grow(layout.size());
         }
@@ -35,7 +49,7 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc_zeroed(layout) };
+        let p = unsafe { INNER.alloc_zeroed(layout) };
         if ON.load(Relaxed) && !p.is_null() {
             grow(layout.size());
         }
@@ -43,14 +57,14 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
+        unsafe { INNER.dealloc(ptr, layout) };
         if ON.load(Relaxed) {
             shrink(layout.size());
         }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        let p = unsafe { INNER.realloc(ptr, layout, new_size) };
         // A block that grows or shrinks in place (or by remapping its
         // pages, as glibc does for large blocks) never holds both sizes.
         if ON.load(Relaxed) && !p.is_null() {

@@ -118,6 +118,7 @@ fn main() -> ExitCode {
                 "size": report.size,
                 "objects": objects(&args),
                 "peak_rss": alloc::peak_rss(),
+                "alloc": alloc::NAME,
             });
             line.as_object_mut().unwrap().extend(report.extra);
             println!("{line}");
