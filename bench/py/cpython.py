@@ -10,9 +10,9 @@ holds the buffer.  OP is one of
 
   dumps   load the workload once, then time ``pickle.dumps(obj, protocol=5)``
           N times (e_oob*: with ``buffer_callback`` so the array stays
-          out-of-band) after one untimed warm-up call.  size = output length.
+          out-of-band) after untimed warm-up calls (see WARMUP_RUNS).  size = output length.
   loads   read the file once, then time ``pickle.loads(data)`` N times
-          (e_oob*: ``buffers=[...]``) after one untimed warm-up call (which
+          (e_oob*: ``buffers=[...]``) after untimed warm-up calls (the first
           imports numpy for e_*).  size = input length.
   memory  bytes held by the loaded object according to tracemalloc (current
           traced memory after loads minus before, with the input already
@@ -40,6 +40,13 @@ import time
 import tracemalloc
 
 import bench_classes  # noqa: F401  -- imported up front: not part of any timing or trace
+
+# Untimed runs before the timed ones, the same on every side: the process's
+# allocator settles (glibc, for one, adapts its thresholds to the sizes
+# freed), so the timed runs see the steady state of a program that loads or
+# dumps again and again.
+WARMUP_RUNS = 3
+WARMUP_SECONDS = 0.5
 
 
 def read_into_bytearray(path):
@@ -93,8 +100,15 @@ def main():
         return out
 
     def timed(call):
-        """Run call() N times, timing each; the collector runs, and the
-        previous result is gone, before every run, outside the timing."""
+        """Run call() N times, timing each, after untimed warm-up runs (at
+        least WARMUP_RUNS, and for at least WARMUP_SECONDS, as the Rust
+        runner does); the collector runs, and the previous result is gone,
+        before every run, outside the timing."""
+        start, n = perf(), 0
+        while n < WARMUP_RUNS or perf() - start < WARMUP_SECONDS:
+            gc.collect()
+            call()
+            n += 1
         times = []
         for _ in range(args.runs):
             gc.collect()

@@ -81,8 +81,23 @@ pub struct Report {
     pub extra: Map<String, Json>,
 }
 
-/// Times `f` `runs` times; what `f` returns is dropped outside the timing.
+/// Untimed runs before the timed ones: at least this many, and for at least
+/// [`WARMUP`], as on the CPython side (bench/py/cpython.py). The process's
+/// allocator settles meanwhile (glibc adapts its thresholds to the sizes
+/// freed), so the timed runs see the steady state of a program that loads
+/// or dumps again and again.
+const WARMUP_RUNS: usize = 3;
+const WARMUP: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Times `f` `runs` times, after the warm-up runs; what `f` returns is
+/// dropped outside the timing.
 pub fn time<R>(runs: usize, mut f: impl FnMut() -> Result<R, String>) -> Result<Vec<f64>, String> {
+    let start = Instant::now();
+    let mut warmed = 0;
+    while warmed < WARMUP_RUNS || start.elapsed() < WARMUP {
+        drop(f()?);
+        warmed += 1;
+    }
     let mut times = Vec::with_capacity(runs);
     for _ in 0..runs {
         let start = Instant::now();
