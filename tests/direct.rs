@@ -251,6 +251,36 @@ fn runs_of_small_ints_read_as_the_graph_path_reads_them() {
     assert_eq!(e.kind(), pickle::ErrorKind::StackLimit);
 }
 
+#[test]
+fn runs_of_floats_read_as_the_graph_path_reads_them() {
+    let read = |data: &[u8]| agrees::<Vec<f64>>(data);
+    // pickle.dumps([1.5, 2, -0.25], 4), with a MEMOIZE after 1.5: an int
+    // in the middle of a run, and a memoized float.
+    assert_eq!(
+        read(b"\x80\x04]\x94(G?\xf8\x00\x00\x00\x00\x00\x00\x94K\x02G\xbf\xd0\x00\x00\x00\x00\x00\x00e."),
+        Some(vec![1.5, 2.0, -0.25])
+    );
+    // A run up to the end of its frame, and APPENDS after it.
+    assert_eq!(
+        read(b"\x80\x04\x95\x15\x00\x00\x00\x00\x00\x00\x00]\x94(G?\xf8\x00\x00\x00\x00\x00\x00G@\x00\x00\x00\x00\x00\x00\x00e."),
+        Some(vec![1.5, 2.0])
+    );
+    // A frame that ends inside a float's argument: the graph path's error.
+    let torn = b"\x80\x04\x95\x0a\x00\x00\x00\x00\x00\x00\x00]\x94(G?\xf8\x00\x00\x00\x00\x00\x00G@\x00\x00\x00\x00\x00\x00\x00e.";
+    assert_eq!(read(torn), None);
+    assert!(graph::<Vec<f64>>(torn).is_err());
+    // A run longer than the stack may grow, with more opcodes after it.
+    let data = dumps(&vec![vec![0.5_f64; 10], vec![1.5]], 4);
+    let mut limits = Limits::default();
+    limits.max_stack_depth = 8;
+    assert_eq!(direct::read::<Vec<Vec<f64>>>(&data, &limits), None);
+    let e = pickle::Unpickler::new()
+        .limits(limits)
+        .loads::<Vec<Vec<f64>>>(&data)
+        .unwrap_err();
+    assert_eq!(e.kind(), pickle::ErrorKind::StackLimit);
+}
+
 #[derive(Pickle, Debug, PartialEq)]
 #[pickle(dict)]
 struct MapThenInt<M> {

@@ -310,6 +310,11 @@ fn none_tuples_and_sequences_match_cpython_both_ways() {
             .map(|i| (i * 7919 % 70_000) as i32 - 3)
             .collect::<Vec<i32>>(),
     );
+    c.both(
+        "[i / 7 for i in range(3000)]",
+        (0..3000).map(|i| f64::from(i) / 7.0).collect::<Vec<f64>>(),
+    );
+    c.loads("[1.5, 2, 3.5, -0.0]", vec![1.5, 2.0, 3.5, -0.0]);
     c.both("(1, 2)", [1i32, 2]);
     c.loads("[1, 2]", [1i32, 2]);
     c.loads("(1, 2)", vec![1i32, 2]);

@@ -481,11 +481,7 @@ impl<'de> Direct<'de> {
         };
         const SIZE: [usize; 4] = [0, 2, 3, 5];
         const MASK: [u32; 4] = [0, 0xff, 0xffff, u32::MAX];
-        // Never past a limit: the last int would reach it, and `int` gives up there.
-        let room = |limit: usize, used: u64| (limit as u64).saturating_sub(used + 1);
-        let max = (max as u64)
-            .min(room(self.limits.max_stack_depth, self.height as u64))
-            .min(room(self.limits.max_objects, self.objects));
+        let max = self.run_max(max);
         let data: &'de [u8] = self.data;
         // Within the open frame; the four bytes after the opcode are read
         // whole (and masked), so the last int of the frame takes `int`.
@@ -507,6 +503,46 @@ impl<'de> Direct<'de> {
             pos += size;
             n += 1;
         }
+        self.run_read(pos, n)
+    }
+
+    /// A run of up to `max` floats written as BINFLOAT (as the pickler
+    /// writes a list of floats), each given to `keep`. Returns how many,
+    /// which may be none: [`Direct::float`] reads any other float.
+    #[inline]
+    pub fn floats(&mut self, max: usize, mut keep: impl FnMut(f64)) -> Option<usize> {
+        let max = self.run_max(max);
+        let data: &'de [u8] = self.data.get(..self.input.limit)?;
+        let mut pos = self.input.pos;
+        let mut n = 0;
+        while n < max {
+            match data.get(pos..pos + 9) {
+                Some(&[op, b0, b1, b2, b3, b4, b5, b6, b7]) if op == Opcode::BinFloat.byte() => {
+                    keep(f64::from_be_bytes([b0, b1, b2, b3, b4, b5, b6, b7]));
+                }
+                _ => break,
+            }
+            pos += 9;
+            n += 1;
+        }
+        self.run_read(pos, n)
+    }
+
+    /// How many objects a run of at most `max` may read: never up to a
+    /// limit, where the reader of one object gives up instead.
+    #[inline]
+    fn run_max(&self, max: usize) -> u64 {
+        let room = |limit: usize, used: u64| (limit as u64).saturating_sub(used + 1);
+        (max as u64)
+            .min(room(self.limits.max_stack_depth, self.height as u64))
+            .min(room(self.limits.max_objects, self.objects))
+    }
+
+    /// Takes a run of `n` objects read up to `pos`, each pushed on the
+    /// unpickler's stack; the memo PUTs after the last one (none came
+    /// between them: a run stops at any other opcode).
+    #[inline]
+    fn run_read(&mut self, pos: usize, n: u64) -> Option<usize> {
         if n > 0 {
             self.input.pos = pos;
             self.height += n as usize;

@@ -121,6 +121,16 @@ impl<'de> FromPickle<'de> for f64 {
     fn read_direct(r: &mut Direct<'de>) -> Option<Self> {
         r.float()
     }
+
+    #[inline]
+    fn read_direct_run(r: &mut Direct<'de>, out: &mut Vec<Self>, max: usize) -> Option<usize> {
+        let run = r.floats(max, |x| out.push(x))?;
+        if run > 0 {
+            return Some(run);
+        }
+        out.push(r.float()?);
+        Some(1)
+    }
 }
 
 impl<'de> FromPickle<'de> for f32 {
