@@ -1,0 +1,271 @@
+//! Containers: lists, dicts, and instances and structs read from their dict of fields.
+
+use super::{ends_items, Direct, Memo};
+use crate::opcode::Opcode;
+
+impl<'de> Direct<'de> {
+    /// A list: `item(r, i)` reads item `i` and keeps it. Returns the number
+    /// of items: the caller drops any it kept beyond that (items whose
+    /// reading did not end well, which were not this list's).
+    pub fn list(&mut self, mut item: impl FnMut(&mut Self, usize) -> Option<()>) -> Option<usize> {
+        self.list_items(&mut |r, i, _| {
+            item(r, i)?;
+            Some(1)
+        })
+    }
+
+    /// A list read by runs of items: `run(r, max)` reads and keeps at
+    /// least one and at most `max` items, and says how many. Returns the
+    /// number of items, as [`Direct::list`].
+    pub fn list_runs(
+        &mut self,
+        mut run: impl FnMut(&mut Self, usize) -> Option<usize>,
+    ) -> Option<usize> {
+        self.list_items(&mut |r, _, max| run(r, max))
+    }
+
+    fn list_items(
+        &mut self,
+        run: &mut impl FnMut(&mut Self, usize, usize) -> Option<usize>,
+    ) -> Option<usize> {
+        if !self.eat(Opcode::EmptyList)? {
+            return None;
+        }
+        self.push()?;
+        self.memoize(Memo::OTHER)?;
+        self.items(Opcode::Appends, Opcode::Append, 1, run)
+    }
+
+    /// A dict: `entry(r, i)` reads entry `i`, a key and its value, and
+    /// keeps them. Returns the number of entries, as [`Direct::list`].
+    pub fn dict(&mut self, mut entry: impl FnMut(&mut Self, usize) -> Option<()>) -> Option<usize> {
+        if !self.eat(Opcode::EmptyDict)? {
+            return None;
+        }
+        self.push()?;
+        self.memoize(Memo::OTHER)?;
+        self.items(Opcode::SetItems, Opcode::SetItem, 2, &mut |r, i, _| {
+            entry(r, i)?;
+            Some(1)
+        })
+    }
+
+    /// The items applied to the container just read: batches of MARK,
+    /// items, `many`; or one item and `one` (each item is `per_item`
+    /// objects on the stack). Stops where the next opcodes are not this
+    /// container's. `run(r, i, max)` reads items from item `i` on, at
+    /// least one and at most `max`, and says how many.
+    fn items(
+        &mut self,
+        many: Opcode,
+        one: Opcode,
+        per_item: usize,
+        run: &mut impl FnMut(&mut Self, usize, usize) -> Option<usize>,
+    ) -> Option<usize> {
+        self.enter()?;
+        let mut len = 0;
+        loop {
+            let next = self.peek()?;
+            if ends_items(next) {
+                self.leave();
+                return Some(len);
+            }
+            let at = self.checkpoint();
+            let kept = len;
+            let ok = if next == Opcode::Mark.byte() {
+                self.advance();
+                self.height += 1;
+                loop {
+                    if self.eat(many)? {
+                        // The batch's items are bounded meanwhile by the
+                        // stack limit each one counts against.
+                        self.grow(len, len - kept)?;
+                        self.pop(per_item * (len - kept) + 1);
+                        break true;
+                    }
+                    match run(self, len, usize::MAX) {
+                        Some(n) => len += n,
+                        None => break false,
+                    }
+                }
+            } else {
+                match run(self, len, 1) {
+                    Some(1) if self.eat(one)? => {
+                        len += 1;
+                        self.grow(len, 1)?;
+                        self.pop(per_item);
+                        true
+                    }
+                    _ => false,
+                }
+            };
+            if !ok {
+                // Not this container's: it is complete.
+                self.rewind(at)?;
+                self.leave();
+                return Some(kept);
+            }
+        }
+    }
+
+    /// An instance of one of `classes`, created by NEWOBJ with no arguments
+    /// (as CPython writes a plain class's instance), with its `__dict__`
+    /// applied by BUILD, whose keys name `fields`.
+    pub fn instance(
+        &mut self,
+        classes: &[(&str, &str)],
+        fields: &mut Fields<'_, impl FnMut(&mut Self, usize, bool) -> Option<()>>,
+    ) -> Option<()> {
+        let (index, module, name) = self.global()?;
+        // The class of the last instance read is usually this one's.
+        let class = (index, classes.as_ptr() as usize);
+        if self.instance_of != Some(class) {
+            if crate::unpickler::folds_newobj(module, name)
+                || !classes.iter().any(|&(m, q)| m == module && q == name)
+            {
+                return None;
+            }
+            self.instance_of = Some(class);
+        }
+        if !self.eat(Opcode::EmptyTuple)? {
+            return None;
+        }
+        self.push()?;
+        self.memoize(Memo::OTHER)?;
+        if !self.eat(Opcode::NewObj)? {
+            return None;
+        }
+        self.pop(2);
+        self.push()?;
+        self.memoize(Memo::OTHER)?;
+        // The state, if BUILD applies one: CPython writes none for an empty `__dict__`.
+        let at = self.checkpoint();
+        if self.peek()? == Opcode::EmptyDict.byte() {
+            match self.fields(fields) {
+                Some(()) if self.eat(Opcode::Build)? => {
+                    self.pop(1);
+                    return Some(());
+                }
+                _ => {
+                    fields.reset_from(self, 0);
+                    self.rewind(at)?;
+                }
+            }
+        }
+        Some(())
+    }
+
+    /// A plain dict whose keys name fields. See [`Fields`].
+    pub fn fields(
+        &mut self,
+        fields: &mut Fields<'_, impl FnMut(&mut Self, usize, bool) -> Option<()>>,
+    ) -> Option<()> {
+        let names = fields.names;
+        let kept = self.dict(|r, n| {
+            // A key equal to a name is UTF-8; any other key is not a field's.
+            let key = r.str_bytes()?;
+            // Keys come in field order when a struct like this one wrote them.
+            let i = match names.get(n) {
+                Some(name) if name.as_bytes() == key => n,
+                _ => names.iter().position(|name| name.as_bytes() == key)?,
+            };
+            fields.set(r, i, n)
+        });
+        match kept {
+            Some(kept) => {
+                fields.reset_from(self, kept);
+                Some(())
+            }
+            None => {
+                fields.reset_from(self, 0);
+                None
+            }
+        }
+    }
+
+    /// A global pushed by STACK_GLOBAL (protocol 4 and up), or fetched from the memo.
+    /// Returns the global's index in [`Direct::globals`], its module and its name.
+    fn global(&mut self) -> Option<(u32, &'de str, &'de str)> {
+        let op = self.peek()?;
+        if op == Opcode::BinGet.byte() || op == Opcode::LongBinGet.byte() {
+            self.advance();
+            let entry = self.fetch(op)?;
+            let index = entry.as_global()?;
+            let (module, name) = *self.globals.get(index as usize)?;
+            self.height += 1;
+            self.memoize(entry)?;
+            return Some((index, module, name));
+        }
+        if self.proto < 4 {
+            return None;
+        }
+        let module = self.str()?;
+        let name = self.str()?;
+        if !self.eat(Opcode::StackGlobal)? {
+            return None;
+        }
+        self.pop(2);
+        self.push()?;
+        let index = u32::try_from(self.globals.len()).ok()?;
+        self.globals.push((module, name));
+        self.memoize(Memo::global(index)?)?;
+        Some((index, module, name))
+    }
+}
+
+/// The fields of a struct read from a dict (an instance's `__dict__`, or a
+/// plain dict) by [`Direct::instance`] and [`Direct::fields`].
+///
+/// `access(r, i, true)` reads the value of field `i` (named `names[i]`)
+/// and keeps it; `access(r, i, false)` forgets it again, when the entry that
+/// set it turns out not to be this dict's. A key set twice gives up.
+#[doc(hidden)]
+pub struct Fields<'n, F> {
+    names: &'n [&'n str],
+    access: F,
+    /// The entry that set each field, `UNSET` for none. Each entry sets
+    /// another field (a key set twice gives up), so entries number below 64.
+    set_at: [u8; MAX_FIELDS],
+}
+
+/// The most fields a struct read directly may have.
+const MAX_FIELDS: usize = 64;
+
+/// [`Fields::set_at`] of a field no entry set.
+const UNSET: u8 = u8::MAX;
+
+impl<'n, F> Fields<'n, F> {
+    /// Fields named `names`, read and forgotten by `access`. `None` for more than 64.
+    pub fn new(names: &'n [&'n str], access: F) -> Option<Self> {
+        (names.len() <= MAX_FIELDS).then_some(Fields {
+            names,
+            access,
+            set_at: [UNSET; MAX_FIELDS],
+        })
+    }
+
+    fn set<'de>(&mut self, r: &mut Direct<'de>, i: usize, entry: usize) -> Option<()>
+    where
+        F: FnMut(&mut Direct<'de>, usize, bool) -> Option<()>,
+    {
+        if self.set_at[i] != UNSET {
+            return None;
+        }
+        (self.access)(r, i, true)?;
+        self.set_at[i] = u8::try_from(entry).ok().filter(|&e| e != UNSET)?;
+        Some(())
+    }
+
+    /// Forgets the fields set by entry `kept` and later.
+    fn reset_from<'de>(&mut self, r: &mut Direct<'de>, kept: usize)
+    where
+        F: FnMut(&mut Direct<'de>, usize, bool) -> Option<()>,
+    {
+        for i in 0..self.names.len() {
+            if self.set_at[i] != UNSET && usize::from(self.set_at[i]) >= kept {
+                self.set_at[i] = UNSET;
+                let _ = (self.access)(r, i, false);
+            }
+        }
+    }
+}

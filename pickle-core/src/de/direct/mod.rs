@@ -1,0 +1,361 @@
+//! Typed reads straight from the bytes, without building the object graph.
+//!
+//! `loads::<T>` from a slice first tries to read `T` directly: each
+//! [`FromPickle`] type that knows how reads its own opcodes
+//! ([`FromPickle::read_direct`]) and the pickle's bytes become Rust values
+//! with no graph in between. The direct reader knows the shapes CPython
+//! writes for the types that implement it (protocol 2 and up, binary
+//! opcodes: ints, floats, bools, `None`, strs, lists, dicts, and instances of
+//! `#[derive(Pickle)]` classes with a `__dict__`). On anything else (another
+//! shape, a memo reference to a container, input it doubts, a limit it
+//! might reach, an input of 2 GiB or more) it gives up, and the load runs
+//! the graph path from the start.
+//! So a direct read either gives what the graph path would give, or nothing:
+//! every error, and every object it does not know, is the graph path's.
+//!
+//! The reader is a recursive descent over the unpickler's stack program.
+//! Pickles are postfix, so whether a list is complete or has more items
+//! (another `MARK ... APPENDS` batch, or one item and `APPEND`) shows only
+//! after the items: the reader tries the longer reading and, if it does not
+//! end with the opcode that applies it, returns to where it was and takes
+//! the list as complete. An opcode applies its items to the object below
+//! the mark (or the item), which is the object just read, so a reading
+//! that ends well is the one the unpickler would make. Work spent on
+//! readings that did not end well is bounded by the input size, else the
+//! read gives up.
+//!
+//! This is an optimization, not an API: the items here are hidden from the
+//! docs and may change.
+
+mod containers;
+mod memo;
+mod scalars;
+
+pub use containers::Fields;
+use memo::Memo;
+
+use crate::opcode::Opcode;
+use crate::unpickler::Limits;
+
+use super::FromPickle;
+
+/// The recursion the direct reader allows itself; deeper data takes the graph path.
+const MAX_DEPTH: usize = 256;
+
+/// Whether `byte` is an opcode that memoizes, or FRAME (which may hide one).
+#[inline(always)]
+fn is_put(byte: u8) -> bool {
+    byte == Opcode::Memoize.byte()
+        || byte == Opcode::BinPut.byte()
+        || byte == Opcode::LongBinPut.byte()
+        || byte == Opcode::Frame.byte()
+        || byte == Opcode::Put.byte()
+}
+
+/// Whether `byte` is an opcode that applies or consumes what is on the
+/// stack, and so can never start an object: after a container, it means
+/// the container is complete.
+#[inline(always)]
+fn ends_items(byte: u8) -> bool {
+    [
+        Opcode::Append,
+        Opcode::Appends,
+        Opcode::SetItem,
+        Opcode::SetItems,
+        Opcode::Build,
+        Opcode::Stop,
+        Opcode::Tuple,
+        Opcode::Tuple1,
+        Opcode::Tuple2,
+        Opcode::Tuple3,
+        Opcode::Reduce,
+        Opcode::NewObj,
+        Opcode::AddItems,
+    ]
+    .iter()
+    .any(|op| op.byte() == byte)
+}
+
+/// Where the reader is in the input.
+#[derive(Clone, Copy)]
+struct Input {
+    pos: usize,
+    /// Where reads must stop: the end of the open frame, else of the input.
+    limit: usize,
+    in_frame: bool,
+}
+
+/// Where the reader was, to return there when a reading does not end well.
+#[derive(Clone, Copy)]
+pub struct Checkpoint {
+    input: Input,
+    memo: usize,
+    overwrites: u64,
+    height: usize,
+    objects: u64,
+    alloc: u64,
+}
+
+/// The direct reader of one pickle held in memory. See the [module docs](self).
+#[doc(hidden)]
+pub struct Direct<'de> {
+    data: &'de [u8],
+    input: Input,
+    memo: Vec<Memo>,
+    /// The globals the memo refers to.
+    globals: Vec<(&'de str, &'de str)>,
+    /// The global (by index) last found to be one of the classes (by
+    /// address) an instance was read as.
+    instance_of: Option<(u32, usize)>,
+    /// Memo entries replaced (PUT over an index in use): they cannot be undone.
+    overwrites: u64,
+    proto: u8,
+    depth: usize,
+    /// Objects and marks the unpickler's stack would hold, at least.
+    height: usize,
+    /// Objects read so far: at least as many as the graph would hold.
+    objects: u64,
+    /// Bytes the graph path would charge to `max_alloc_bytes`, at least.
+    alloc: u64,
+    /// Bytes read by readings that were undone.
+    wasted: usize,
+    /// Set when the reader gives up for good (a limit it might reach, work
+    /// it will not do): then no reading may end well.
+    given_up: bool,
+    limits: Limits,
+}
+
+impl<'de> Direct<'de> {
+    fn new(data: &'de [u8], limits: &Limits) -> Self {
+        Direct {
+            data,
+            input: Input {
+                pos: 0,
+                limit: data.len(),
+                in_frame: false,
+            },
+            memo: Vec::new(),
+            globals: Vec::new(),
+            instance_of: None,
+            overwrites: 0,
+            proto: 0,
+            depth: 0,
+            height: 0,
+            objects: 0,
+            alloc: 0,
+            wasted: 0,
+            given_up: false,
+            limits: limits.clone(),
+        }
+    }
+
+    // ---- input -------------------------------------------------------------
+    //
+    // The frame rules are the unpickler's (see `crate::read`): inside a
+    // frame, no read may reach past its end; at its end the frame closes;
+    // FRAME may only come where no frame is open.
+
+    /// The next opcode byte, without taking it; FRAME headers before it are taken.
+    #[inline(always)]
+    pub fn peek(&mut self) -> Option<u8> {
+        // Inside a frame, or at its end (where it closes): the next byte
+        // is the same either way.
+        match self.data.get(self.input.pos) {
+            Some(&byte) if byte != Opcode::Frame.byte() => Some(byte),
+            _ => self.peek_slow(),
+        }
+    }
+
+    #[cold]
+    fn peek_slow(&mut self) -> Option<u8> {
+        loop {
+            self.close_frame();
+            let byte = *self.data.get(self.input.pos)?;
+            if byte != Opcode::Frame.byte() {
+                return Some(byte);
+            }
+            if self.input.in_frame {
+                return None;
+            }
+            self.input.pos += 1;
+            let len = usize::try_from(u64::from_le_bytes(self.array()?)).ok()?;
+            if len > self.data.len() - self.input.pos {
+                return None;
+            }
+            self.input.in_frame = true;
+            self.input.limit = self.input.pos + len;
+        }
+    }
+
+    /// Closes a frame read to its end.
+    #[inline]
+    fn close_frame(&mut self) {
+        if self.input.in_frame && self.input.pos == self.input.limit {
+            self.input.in_frame = false;
+            self.input.limit = self.data.len();
+        }
+    }
+
+    /// Takes the opcode [`Direct::peek`] returned.
+    #[inline(always)]
+    fn advance(&mut self) {
+        self.input.pos += 1;
+    }
+
+    /// Takes the next opcode if it is `op`.
+    #[inline(always)]
+    fn eat(&mut self, op: Opcode) -> Option<bool> {
+        if self.peek()? == op.byte() {
+            self.advance();
+            Some(true)
+        } else {
+            Some(false)
+        }
+    }
+
+    /// The next `n` bytes of an opcode's argument.
+    #[inline(always)]
+    fn bytes(&mut self, n: usize) -> Option<&'de [u8]> {
+        let start = self.input.pos;
+        let end = start.checked_add(n)?;
+        if end <= self.input.limit {
+            let data: &'de [u8] = self.data;
+            self.input.pos = end;
+            return data.get(start..end);
+        }
+        self.bytes_slow(n)
+    }
+
+    /// [`Direct::bytes`] past the open frame's end: only if the frame ends here.
+    #[cold]
+    fn bytes_slow(&mut self, n: usize) -> Option<&'de [u8]> {
+        self.close_frame();
+        let data: &'de [u8] = self.data;
+        let start = self.input.pos;
+        let bytes = data[..self.input.limit].get(start..start.checked_add(n)?)?;
+        self.input.pos += n;
+        Some(bytes)
+    }
+
+    #[inline(always)]
+    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+        self.bytes(N)?.try_into().ok()
+    }
+
+    #[inline(always)]
+    fn byte(&mut self) -> Option<u8> {
+        Some(self.array::<1>()?[0])
+    }
+
+    // ---- bookkeeping ---------------------------------------------------------
+
+    /// Gives up for good: the graph path will read this pickle.
+    #[cold]
+    pub fn give_up<T>(&mut self) -> Option<T> {
+        self.given_up = true;
+        None
+    }
+
+    /// Counts one object pushed on the unpickler's stack (and added to its graph).
+    #[inline(always)]
+    fn push(&mut self) -> Option<()> {
+        self.height += 1;
+        self.objects += 1;
+        let stack_full = self.height >= self.limits.max_stack_depth;
+        let graph_full = self.objects >= self.limits.max_objects as u64;
+        if stack_full || graph_full {
+            return self.give_up();
+        }
+        Some(())
+    }
+
+    /// Counts `n` objects taken off the stack by the opcode that used them.
+    #[inline(always)]
+    fn pop(&mut self, n: usize) {
+        self.height = self.height.saturating_sub(n);
+    }
+
+    /// Counts a container growing by `added` items to `len`.
+    #[inline(always)]
+    fn grow(&mut self, len: usize, added: usize) -> Option<()> {
+        self.alloc += 8 * added as u64;
+        if len > self.limits.max_container_len || self.alloc > self.limits.max_alloc_bytes {
+            return self.give_up();
+        }
+        Some(())
+    }
+
+    /// Enters one level of nesting.
+    #[inline]
+    pub fn enter(&mut self) -> Option<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return self.give_up();
+        }
+        Some(())
+    }
+
+    /// Leaves a level entered with [`Direct::enter`].
+    #[inline]
+    pub fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    /// Where the reader is now.
+    #[inline]
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            input: self.input,
+            memo: self.memo.len(),
+            overwrites: self.overwrites,
+            height: self.height,
+            objects: self.objects,
+            alloc: self.alloc,
+        }
+    }
+
+    /// Returns to `at`, undoing a reading that did not end well. `None` if
+    /// it cannot be undone (it replaced memo entries), or if undone readings
+    /// have cost more than reading the input twice.
+    pub fn rewind(&mut self, at: Checkpoint) -> Option<()> {
+        if self.given_up || self.overwrites != at.overwrites {
+            return self.give_up();
+        }
+        self.wasted += self.input.pos - at.input.pos;
+        if self.wasted > self.data.len().saturating_mul(2) + 4096 {
+            return self.give_up();
+        }
+        self.input = at.input;
+        self.memo.truncate(at.memo);
+        self.height = at.height;
+        self.objects = at.objects;
+        self.alloc = at.alloc;
+        Some(())
+    }
+
+    /// Reads a `T` through [`FromPickle::read_direct`].
+    #[inline]
+    pub fn read<T: FromPickle<'de>>(&mut self) -> Option<T> {
+        T::read_direct(self)
+    }
+}
+
+/// Reads a whole pickle as a `T` directly, or `None` to take the graph path.
+///
+/// What `loads` tries first, public for tests that check it against the graph path.
+pub fn read<'de, T: FromPickle<'de>>(data: &'de [u8], limits: &Limits) -> Option<T> {
+    // Memo entries hold input offsets in 31 bits.
+    if data.len() >= Memo::GLOBAL as usize {
+        return None;
+    }
+    let mut r = Direct::new(data, limits);
+    if r.eat(Opcode::Proto)? {
+        let [proto] = r.array()?;
+        if proto > crate::opcode::HIGHEST_PROTOCOL {
+            return None;
+        }
+        r.proto = proto;
+    }
+    let value = T::read_direct(&mut r)?;
+    (!r.given_up && r.eat(Opcode::Stop)?).then_some(value)
+}
