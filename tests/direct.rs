@@ -238,15 +238,23 @@ fn runs_of_small_ints_read_as_the_graph_path_reads_them() {
     assert_eq!(direct::read::<Vec<u8>>(wide, &Limits::default()), None);
     let e = pickle::loads::<Vec<u8>>(wide).unwrap_err();
     assert_eq!(e.kind(), pickle::ErrorKind::OutOfRange);
-    // A run longer than the stack may grow (with more opcodes after it):
-    // the graph path's error.
-    let data = dumps(&vec![vec![7_i64; 10], vec![1, 2]], 4);
+    // A run longer than the stack may grow (with more opcodes after it).
+    stack_limit_refuses(&vec![vec![7_i64; 10], vec![1, 2]]);
+}
+
+/// `value`, a list whose first item is a run of 10 scalars, goes past a
+/// stack of 8: the direct read gives up and the graph path refuses it.
+fn stack_limit_refuses<T>(value: &T)
+where
+    T: pickle::ser::ToPickle + for<'de> FromPickle<'de> + Debug,
+{
+    let data = dumps(value, 4);
     let mut limits = Limits::default();
     limits.max_stack_depth = 8;
-    assert_eq!(direct::read::<Vec<Vec<i64>>>(&data, &limits), None);
+    assert!(direct::read::<T>(&data, &limits).is_none());
     let e = pickle::Unpickler::new()
         .limits(limits)
-        .loads::<Vec<Vec<i64>>>(&data)
+        .loads::<T>(&data)
         .unwrap_err();
     assert_eq!(e.kind(), pickle::ErrorKind::StackLimit);
 }
@@ -270,15 +278,7 @@ fn runs_of_floats_read_as_the_graph_path_reads_them() {
     assert_eq!(read(torn), None);
     assert!(graph::<Vec<f64>>(torn).is_err());
     // A run longer than the stack may grow, with more opcodes after it.
-    let data = dumps(&vec![vec![0.5_f64; 10], vec![1.5]], 4);
-    let mut limits = Limits::default();
-    limits.max_stack_depth = 8;
-    assert_eq!(direct::read::<Vec<Vec<f64>>>(&data, &limits), None);
-    let e = pickle::Unpickler::new()
-        .limits(limits)
-        .loads::<Vec<Vec<f64>>>(&data)
-        .unwrap_err();
-    assert_eq!(e.kind(), pickle::ErrorKind::StackLimit);
+    stack_limit_refuses(&vec![vec![0.5_f64; 10], vec![1.5]]);
 }
 
 #[derive(Pickle, Debug, PartialEq)]
