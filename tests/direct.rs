@@ -129,13 +129,9 @@ fn takes_what_live_cpython_writes() {
         let len = u32::from_le_bytes(len.try_into().unwrap()) as usize;
         let (data, tail) = tail.split_at(len);
         rest = tail;
+        // Instances named by STACK_GLOBAL, or by GLOBAL below protocol 4.
         let read = agrees::<Doc>(data);
-        if protocol >= 4 {
-            assert_eq!(read.as_ref(), Some(&expected), "protocol {protocol}");
-        } else {
-            // Instances named by GLOBAL: the graph path's, with the same result.
-            assert_eq!(read, None, "protocol {protocol}");
-        }
+        assert_eq!(read.as_ref(), Some(&expected), "protocol {protocol}");
         assert_eq!(
             pickle::loads::<Doc>(data).unwrap(),
             expected,
@@ -177,12 +173,35 @@ fn takes_builtin_shapes_at_protocols_2_to_5() {
 }
 
 #[test]
-fn instances_below_protocol_4_take_the_graph_path() {
-    // GLOBAL (protocols 0-3) may name a class through the compat tables or
-    // `getattr`: the graph path's.
+fn instances_named_by_global_are_read_unless_python_2_renames_them() {
+    // pickle.dumps(shop.Item(...), 2): GLOBAL 'shop Item', BINPUT, NEWOBJ.
     let data = dumps(&item(1, 2), 2);
-    assert_eq!(direct::read::<Item>(&data, &Limits::default()), None);
-    assert_eq!(pickle::loads::<Item>(&data).unwrap(), item(1, 2));
+    assert_eq!(agrees::<Item>(&data), Some(item(1, 2)));
+    // A class that fix_imports renames below protocol 3 (Python 2's
+    // UserDict.UserDict is collections.UserDict): the graph path's, which
+    // finds another class.
+    #[derive(Pickle, Debug, PartialEq)]
+    #[pickle(module = "UserDict", name = "UserDict")]
+    struct Renamed {
+        data: i64,
+    }
+    let data = dumps(&Renamed { data: 1 }, 2);
+    assert_eq!(direct::read::<Renamed>(&data, &Limits::default()), None);
+    assert_eq!(
+        pickle::loads::<Renamed>(&data).unwrap_err().kind(),
+        pickle::ErrorKind::TypeMismatch
+    );
+    // Protocol 3 renames nothing: the same class is read directly.
+    let data = dumps(&Renamed { data: 1 }, 3);
+    assert_eq!(agrees::<Renamed>(&data), Some(Renamed { data: 1 }));
+    // An empty name, or one that is not UTF-8: the graph path's error.
+    for data in [
+        &b"\x80\x02cshop\n\nq\x00)\x81q\x01."[..],
+        b"\x80\x02cshop\nIt\xffem\nq\x00)\x81q\x01.",
+    ] {
+        assert_eq!(direct::read::<Item>(data, &Limits::default()), None);
+        assert!(pickle::loads::<Item>(data).is_err());
+    }
 }
 
 #[test]
@@ -423,10 +442,7 @@ proptest! {
     #[test]
     fn direct_reads_of_our_output_agree_and_succeed(doc in arb_doc(), protocol in 2_u8..=5) {
         let data = dumps(&doc, protocol);
-        let read = agrees::<Doc>(&data);
-        if protocol >= 4 {
-            prop_assert_eq!(read, Some(doc));
-        }
+        prop_assert_eq!(agrees::<Doc>(&data), Some(doc));
     }
 
     #[test]

@@ -183,7 +183,18 @@ impl<'de> Direct<'de> {
         }
     }
 
-    /// A global pushed by STACK_GLOBAL (protocol 4 and up), or fetched from the memo.
+    /// A line of GLOBAL's argument: a module or a name, in UTF-8, not empty.
+    fn name_line(&mut self) -> Option<&'de str> {
+        let rest: &'de [u8] = self.data.get(self.input.pos..self.input.limit)?;
+        let len = rest
+            .iter()
+            .position(|&b| b == b'\n')
+            .filter(|&len| len > 0)?;
+        self.input.pos += len + 1;
+        std::str::from_utf8(&rest[..len]).ok()
+    }
+
+    /// A global pushed by GLOBAL or STACK_GLOBAL (protocol 4 and up), or fetched from the memo.
     /// Returns the global's index in [`Direct::globals`], its module and its name.
     fn global(&mut self) -> Option<(u32, &'de str, &'de str)> {
         let op = self.peek()?;
@@ -196,15 +207,28 @@ impl<'de> Direct<'de> {
             self.memoize(entry)?;
             return Some((index, module, name));
         }
-        if self.proto < 4 {
-            return None;
-        }
-        let module = self.str()?;
-        let name = self.str()?;
-        if !self.eat(Opcode::StackGlobal)? {
-            return None;
-        }
-        self.pop(2);
+        let (module, name) = if op == Opcode::Global.byte() {
+            // GLOBAL, as protocols 0 to 3 write: the module and the name
+            // on lines of their own.
+            self.advance();
+            let (module, name) = (self.name_line()?, self.name_line()?);
+            // A Python 2 name, which the graph path renames (`fix_imports`).
+            if self.proto < 3 && crate::compat::from_python2(module, name).is_some() {
+                return self.give_up();
+            }
+            (module, name)
+        } else {
+            if self.proto < 4 {
+                return None;
+            }
+            let module = self.str()?;
+            let name = self.str()?;
+            if !self.eat(Opcode::StackGlobal)? {
+                return None;
+            }
+            self.pop(2);
+            (module, name)
+        };
         self.push()?;
         let index = u32::try_from(self.globals.len()).ok()?;
         self.globals.push((module, name));
