@@ -18,6 +18,7 @@ pub(super) struct Header {
 }
 
 impl Header {
+    #[inline]
     fn new(op: Opcode, arg: &[u8]) -> Header {
         let mut buf = [0; 9];
         buf[0] = op.byte();
@@ -28,6 +29,7 @@ impl Header {
         }
     }
 
+    #[inline]
     pub(super) fn as_bytes(&self) -> &[u8] {
         &self.buf[..self.len]
     }
@@ -123,18 +125,26 @@ fn long_binary(out: &mut Vec<u8>, le: &[u8]) -> Result<()> {
 }
 
 /// A float: BINFLOAT (big-endian) from protocol 1, FLOAT with `repr(x)` at protocol 0.
+#[inline]
 pub(super) fn float(out: &mut Vec<u8>, proto: u8, x: f64) {
     if proto >= 1 {
-        out.push(Opcode::BinFloat.byte());
-        out.extend_from_slice(&x.to_be_bytes());
+        let [b0, b1, b2, b3, b4, b5, b6, b7] = x.to_be_bytes();
+        out.extend_from_slice(&[Opcode::BinFloat.byte(), b0, b1, b2, b3, b4, b5, b6, b7]);
     } else {
-        out.push(Opcode::Float.byte());
-        out.extend_from_slice(pyrepr::float_repr(x).as_bytes());
-        out.push(b'\n');
+        float_text(out, x);
     }
 }
 
+/// FLOAT with `repr(x)`, as protocol 0 writes a float.
+#[cold]
+fn float_text(out: &mut Vec<u8>, x: f64) {
+    out.push(Opcode::Float.byte());
+    out.extend_from_slice(pyrepr::float_repr(x).as_bytes());
+    out.push(b'\n');
+}
+
 /// The header of a str of `len` UTF-8 bytes at protocol 1 or more.
+#[inline]
 pub(super) fn str_header(proto: u8, len: usize) -> Result<Header> {
     if len <= 0xff && proto >= 4 {
         Ok(Header::new(Opcode::ShortBinUnicode, &[len as u8]))
@@ -192,6 +202,7 @@ pub(super) fn raw_unicode_escape(out: &mut Vec<u8>, text: impl Iterator<Item = c
 }
 
 /// GET, BINGET or LONG_BINGET for memo entry `index`.
+#[inline]
 pub(super) fn memo_get(out: &mut Vec<u8>, proto: u8, index: u32) {
     if proto == 0 {
         let _ = writeln!(out, "g{index}");
@@ -217,10 +228,19 @@ pub(super) fn ext(out: &mut Vec<u8>, code: u32) {
 }
 
 /// MEMOIZE from protocol 4, else PUT, BINPUT or LONG_BINPUT for memo entry `index`.
+#[inline]
 pub(super) fn memo_put(out: &mut Vec<u8>, proto: u8, index: u32) {
     if proto >= 4 {
         out.push(Opcode::Memoize.byte());
-    } else if proto == 0 {
+    } else {
+        memo_put_indexed(out, proto, index);
+    }
+}
+
+/// PUT, BINPUT or LONG_BINPUT: [`memo_put`] below protocol 4.
+#[cold]
+fn memo_put_indexed(out: &mut Vec<u8>, proto: u8, index: u32) {
+    if proto == 0 {
         let _ = writeln!(out, "p{index}");
     } else if let Ok(small) = u8::try_from(index) {
         out.extend_from_slice(&[Opcode::BinPut.byte(), small]);

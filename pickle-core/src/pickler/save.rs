@@ -245,6 +245,14 @@ impl<'p, W: io::Write> Core<'p, W> {
     /// The opcode and payload of a str.
     #[inline]
     fn write_str(&mut self, text: &str) -> Result<()> {
+        if self.proto >= 4 && text.len() <= 0xff {
+            // SHORT_BINUNICODE, as most strs are: straight into the frame.
+            let out = self.framer.buf();
+            out.reserve(2 + text.len());
+            out.extend_from_slice(&[Opcode::ShortBinUnicode.byte(), text.len() as u8]);
+            out.extend_from_slice(text.as_bytes());
+            return Ok(());
+        }
         if self.proto >= 1 {
             let header = encode::str_header(self.proto, text.len())?;
             self.framer
