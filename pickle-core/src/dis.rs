@@ -1,7 +1,7 @@
 //! The disassembler: a pickle as a listing of opcodes, exactly as
 //! `python3 -m pickletools FILE` prints it.
 //!
-//! [`genops`] walks a pickle and yields each opcode with its decoded
+//! [`genops()`] walks a pickle and yields each opcode with its decoded
 //! argument, reading arguments by the opcode table alone. [`dis`] prints
 //! those opcodes the way `pickletools.dis` does, and, like it, emulates the
 //! stack, the marks and the memo to check that the pickle makes sense.

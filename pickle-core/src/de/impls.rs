@@ -1,4 +1,4 @@
-//! [`FromPickle`](super::FromPickle) for the standard types.
+//! [`FromPickle`] for the standard types.
 //!
 //! Each type accepts the Python kinds its [`ToPickle`](crate::ser::ToPickle)
 //! writes, and a few lossless others: a sequence also accepts a tuple, a set

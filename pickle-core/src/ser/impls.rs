@@ -1,4 +1,4 @@
-//! [`ToPickle`](super::ToPickle) for the standard types.
+//! [`ToPickle`] for the standard types.
 //!
 //! Each type is written as the Python object a Python program would hold for
 //! it: integers as int, strings as str, sequences as list, maps as dict, sets

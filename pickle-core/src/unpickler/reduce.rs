@@ -2,7 +2,7 @@
 //! builtin kinds that have no opcode of their own at some protocol (bytes
 //! and sets below protocol 3 or 4, bytearray and complex everywhere, plain
 //! instances at protocols 0 and 1). They become those kinds in the graph;
-//! every other call stays an opaque [`Instance`](crate::value::Instance).
+//! every other call stays an opaque [`Instance`].
 //!
 //! A few other calls are folded into what CPython would hold after making
 //! them, where that is decided by the pickle alone:
