@@ -174,7 +174,7 @@ pub trait FromPickle<'de>: Sized {
 
     /// Reads one or more (at most `max`) consecutive items of a list into
     /// `out`, returning how many, or `None` as [`FromPickle::read_direct`].
-    /// Types whose items come in runs (ints) read a run at once. Not an
+    /// Types whose items come in runs (ints, floats) read a run at once. Not an
     /// API: see [`direct`].
     #[doc(hidden)]
     #[inline]

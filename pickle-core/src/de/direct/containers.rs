@@ -4,36 +4,22 @@ use super::{ends_items, Direct, Memo};
 use crate::opcode::Opcode;
 
 impl<'de> Direct<'de> {
-    /// A list: `item(r, i)` reads item `i` and keeps it. Returns the number
-    /// of items: the caller drops any it kept beyond that (items whose
-    /// reading did not end well, which were not this list's).
-    pub fn list(&mut self, mut item: impl FnMut(&mut Self, usize) -> Option<()>) -> Option<usize> {
-        self.list_items(&mut |r, i, _| {
-            item(r, i)?;
-            Some(1)
-        })
-    }
-
     /// A list read by runs of items: `run(r, max)` reads and keeps at
     /// least one and at most `max` items, and says how many. Returns the
-    /// number of items, as [`Direct::list`].
+    /// number of items: the caller drops any it kept beyond that (items
+    /// whose reading did not end well, which were not this list's).
     pub fn list_runs(
         &mut self,
         mut run: impl FnMut(&mut Self, usize) -> Option<usize>,
-    ) -> Option<usize> {
-        self.list_items(&mut |r, _, max| run(r, max))
-    }
-
-    fn list_items(
-        &mut self,
-        run: &mut impl FnMut(&mut Self, usize, usize) -> Option<usize>,
     ) -> Option<usize> {
         if !self.eat(Opcode::EmptyList)? {
             return None;
         }
         self.push()?;
         self.memoize(Memo::OTHER)?;
-        self.items(Opcode::Appends, Opcode::Append, 1, run)
+        self.items(Opcode::Appends, Opcode::Append, 1, &mut |r, _, max| {
+            run(r, max)
+        })
     }
 
     /// A dict: `entry(r, i)` reads entry `i`, a key and its value, and
