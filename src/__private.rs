@@ -10,7 +10,7 @@
 use std::io;
 use std::marker::PhantomData;
 
-pub use pickle_core::de::direct::{Direct, Fields as DirectFields};
+pub use pickle_core::de::direct::{Direct, Fields as DirectFields, Source as DirectSource};
 pub use pickle_core::de::{FromPickle, InstanceView, Node};
 pub use pickle_core::ser::{ToPickle, Writer};
 pub use pickle_core::{Error, Result};

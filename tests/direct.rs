@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Debug;
+use std::io::Cursor;
 
 use indexmap::IndexMap;
 use pickle::de::{direct, FromPickle};
@@ -41,9 +42,12 @@ fn graph<T: for<'de> FromPickle<'de>>(data: &[u8]) -> pickle::Result<T> {
     T::from_value(v)
 }
 
-/// Whatever `data` is, the direct read gives the graph path's value or nothing.
+/// Whatever `data` is, the direct read gives the graph path's value or
+/// nothing, and reads the same from a seekable stream as from the slice.
 fn agrees<T: for<'de> FromPickle<'de> + PartialEq + Debug>(data: &[u8]) -> Option<T> {
-    let direct = direct::read::<T>(data, &Limits::default())?;
+    let direct = direct::read::<T>(data, &Limits::default());
+    streams_alike(data, &direct);
+    let direct = direct?;
     match graph::<T>(data) {
         // By `Debug` when unequal: a NaN the pickle holds equals itself there.
         Ok(g) if g != direct => assert_eq!(
@@ -55,6 +59,23 @@ fn agrees<T: for<'de> FromPickle<'de> + PartialEq + Debug>(data: &[u8]) -> Optio
         Err(e) => panic!("the direct read took a pickle the graph path refuses ({e}): {data:?}"),
     }
     Some(direct)
+}
+
+/// The direct read from a seekable stream gives what the direct read from
+/// the slice gave (`direct`), wherever the stream's window cuts the input.
+fn streams_alike<T: for<'de> FromPickle<'de> + PartialEq + Debug>(data: &[u8], direct: &Option<T>) {
+    for chunk in [1, 2, 7, 64, 4096, 1 << 16] {
+        let streamed = direct::read_seekable::<T>(Cursor::new(data), &Limits::default(), chunk);
+        if streamed != *direct {
+            // By `Debug` when unequal: a NaN the pickle holds equals itself there.
+            assert_eq!(
+                format!("{streamed:?}"),
+                format!("{direct:?}"),
+                "stream read with a window of {chunk} bytes differs on {} bytes",
+                data.len()
+            );
+        }
+    }
 }
 
 fn dumps(value: &impl pickle::ser::ToPickle, protocol: u8) -> Vec<u8> {

@@ -2,7 +2,6 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::BufReader;
 use std::time::Instant;
 
 use pickle::de::FromPickle;
@@ -115,16 +114,16 @@ fn dumps<E: std::fmt::Display>(
     })
 }
 
-/// Loads a file through `pickle::load` (a `BufReader`, never the whole
-/// file), counting the heap: the peak while loading against what the
-/// loaded value keeps.
+/// Loads a file through `pickle::load_seekable` (a window of the file,
+/// never the whole of it), counting the heap: the peak while loading
+/// against what the loaded value keeps.
 fn stream<T: FromPickle<'static>>(args: &Args) -> Result<Report, String> {
     let path = args.file("pkl");
     let size = std::fs::metadata(&path).map_err(err)?.len() as usize;
     let file = File::open(&path).map_err(err)?;
     alloc::start();
     let start = Instant::now();
-    let value: T = pickle::load(BufReader::new(file)).map_err(err)?;
+    let value: T = pickle::load_seekable(file).map_err(err)?;
     let elapsed = start.elapsed().as_secs_f64();
     let (final_heap, peak_heap) = (alloc::live(), alloc::peak());
     drop(value);

@@ -82,6 +82,27 @@ pub fn load<T: de::FromPickle<'static>>(reader: impl io::Read) -> Result<T> {
     Unpickler::new().load(reader)
 }
 
+/// Reads one pickle as a `T` from a stream that can seek, such as a `File`,
+/// and leaves the stream just past the pickle.
+///
+/// A typed load reads `T` straight from the stream, with no object graph in
+/// between, so memory is about what `T` holds. See [`Unpickler::load_seekable`].
+///
+/// ```
+/// # let dir = std::env::temp_dir().join(format!("pickle-doc-seek-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// let path = dir.join("names.pkl");
+/// pickle_core::save(&path, &vec!["ab", "cd"])?;
+/// let file = std::fs::File::open(&path)?;
+/// let names: Vec<String> = pickle_core::load_seekable(file)?;
+/// assert_eq!(names, ["ab", "cd"]);
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// # Ok::<(), pickle_core::Error>(())
+/// ```
+pub fn load_seekable<T: de::FromPickle<'static>>(reader: impl io::Read + io::Seek) -> Result<T> {
+    Unpickler::new().load_seekable(reader)
+}
+
 /// Writes `value` as a pickle at the default protocol (5). Like Python's `pickle.dumps`.
 ///
 /// `value` is anything [`ToPickle`](ser::ToPickle): an object graph

@@ -16,17 +16,20 @@ use std::io;
 
 use crate::error::{Error, ErrorKind, Result};
 
-/// Bytes read from the input: borrowed for the input's lifetime when the
-/// reader can, or from the reader's scratch space until the next read.
-pub(crate) enum Reference<'de, 's> {
-    Borrowed(&'de [u8]),
-    Copied(&'s [u8]),
+/// Bytes (or a `str`) read from the input: borrowed for the input's lifetime
+/// when the reader can, or from the reader's scratch space until the next read.
+#[doc(hidden)]
+pub enum Reference<'de, 's, T: ?Sized = [u8]> {
+    /// Borrowed from the input itself.
+    Borrowed(&'de T),
+    /// Copied into the reader's scratch space.
+    Copied(&'s T),
 }
 
-impl std::ops::Deref for Reference<'_, '_> {
-    type Target = [u8];
+impl<T: ?Sized> std::ops::Deref for Reference<'_, '_, T> {
+    type Target = T;
     #[inline]
-    fn deref(&self) -> &[u8] {
+    fn deref(&self) -> &T {
         match self {
             Reference::Borrowed(b) => b,
             Reference::Copied(b) => b,

@@ -375,10 +375,10 @@ fn read_direct(s: &Struct, written: &[&Field], classes: Option<&TokenStream>) ->
     let names: Vec<&str> = written.iter().map(|f| f.name.as_str()).collect();
     let index = (0..written.len()).map(Literal::usize_unsuffixed);
     let access = if written.is_empty() {
-        quote!(|_: &mut #rt::Direct<#de>, _: usize, _: bool| #none)
+        quote!(|_: &mut #rt::Direct<#de, __S>, _: usize, _: bool| #none)
     } else {
         quote! {
-            |__r: &mut #rt::Direct<#de>, __i: usize, __set: bool| -> ::core::option::Option<()> {
+            |__r: &mut #rt::Direct<#de, __S>, __i: usize, __set: bool| -> ::core::option::Option<()> {
                 match __i {
                     #(#index => #vars = if __set { #some(__r.read()?) } else { #none },)*
                     _ => return #none,
@@ -410,7 +410,9 @@ fn read_direct(s: &Struct, written: &[&Field], classes: Option<&TokenStream>) ->
     quote! {
         const DIRECT: bool = true #(&& <#tys as #rt::FromPickle<#de>>::DIRECT)*;
 
-        fn read_direct(__r: &mut #rt::Direct<#de>) -> ::core::option::Option<Self> {
+        fn read_direct<__S: #rt::DirectSource<#de>>(
+            __r: &mut #rt::Direct<#de, __S>,
+        ) -> ::core::option::Option<Self> {
             #(let mut #vars: ::core::option::Option<#tys> = #none;)*
             {
                 let mut __fields = #rt::DirectFields::new(&[#(#names),*], #access)?;

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use num_bigint::BigInt;
 use num_traits::{FromPrimitive, ToPrimitive};
 
-use super::direct::Direct;
+use super::direct::{Direct, Reference, Source};
 use super::{FromPickle, Node};
 use crate::error::{Error, ErrorKind, Result};
 use crate::value::{Id, Instance, Object, Value};
@@ -26,7 +26,7 @@ impl<'de> FromPickle<'de> for bool {
 
     const DIRECT: bool = true;
 
-    fn read_direct(r: &mut Direct<'de>) -> Option<Self> {
+    fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
         r.bool()
     }
 }
@@ -47,12 +47,12 @@ macro_rules! int_impls {
             const DIRECT: bool = true;
 
             #[inline]
-            fn read_direct(r: &mut Direct<'de>) -> Option<Self> {
+            fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
                 <$t>::try_from(r.int()?).ok()
             }
 
             #[inline]
-            fn read_direct_run(r: &mut Direct<'de>, out: &mut Vec<Self>, max: usize) -> Option<usize> {
+            fn read_direct_run<S: Source<'de>>(r: &mut Direct<'de, S>, out: &mut Vec<Self>, max: usize) -> Option<usize> {
                 let run = r.small_ints(max, |i| match <$t>::try_from(i) {
                     Ok(i) => {
                         out.push(i);
@@ -118,12 +118,16 @@ impl<'de> FromPickle<'de> for f64 {
     const DIRECT: bool = true;
 
     #[inline]
-    fn read_direct(r: &mut Direct<'de>) -> Option<Self> {
+    fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
         r.float()
     }
 
     #[inline]
-    fn read_direct_run(r: &mut Direct<'de>, out: &mut Vec<Self>, max: usize) -> Option<usize> {
+    fn read_direct_run<S: Source<'de>>(
+        r: &mut Direct<'de, S>,
+        out: &mut Vec<Self>,
+        max: usize,
+    ) -> Option<usize> {
         let run = r.floats(max, |x| out.push(x))?;
         if run > 0 {
             return Some(run);
@@ -170,8 +174,8 @@ impl<'de> FromPickle<'de> for String {
     const DIRECT: bool = true;
 
     #[inline]
-    fn read_direct(r: &mut Direct<'de>) -> Option<Self> {
-        r.str().map(str::to_owned)
+    fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
+        r.str().map(|text| String::from(&*text))
     }
 }
 
@@ -204,8 +208,12 @@ impl<'de> FromPickle<'de> for &'de str {
 
     const DIRECT: bool = true;
 
-    fn read_direct(r: &mut Direct<'de>) -> Option<Self> {
-        r.str()
+    fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
+        match r.str()? {
+            Reference::Borrowed(text) => Some(text),
+            // Read from a stream: the graph path's error.
+            Reference::Copied(_) => r.give_up(),
+        }
     }
 }
 
@@ -221,8 +229,11 @@ impl<'de> FromPickle<'de> for Cow<'de, str> {
 
     const DIRECT: bool = true;
 
-    fn read_direct(r: &mut Direct<'de>) -> Option<Self> {
-        r.str().map(Cow::Borrowed)
+    fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
+        Some(match r.str()? {
+            Reference::Borrowed(text) => Cow::Borrowed(text),
+            Reference::Copied(text) => Cow::Owned(text.to_owned()),
+        })
     }
 }
 
@@ -264,7 +275,7 @@ impl<'de, T: FromPickle<'de>> FromPickle<'de> for Option<T> {
 
     const DIRECT: bool = T::DIRECT;
 
-    fn read_direct(r: &mut Direct<'de>) -> Option<Self> {
+    fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
         if r.none()? {
             Some(None)
         } else {
@@ -367,7 +378,7 @@ impl<'de, T: FromPickle<'de>> FromPickle<'de> for Vec<T> {
 
     const DIRECT: bool = T::DIRECT;
 
-    fn read_direct(r: &mut Direct<'de>) -> Option<Self> {
+    fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
         let mut out = Vec::new();
         let len = r.list_runs(|r, max| T::read_direct_run(r, &mut out, max))?;
         out.truncate(len);
@@ -433,7 +444,7 @@ where
 
     const DIRECT: bool = K::DIRECT && V::DIRECT;
 
-    fn read_direct(r: &mut Direct<'de>) -> Option<Self> {
+    fn read_direct<R: Source<'de>>(r: &mut Direct<'de, R>) -> Option<Self> {
         let pairs = direct_pairs(r)?;
         let mut map = HashMap::with_capacity_and_hasher(pairs.len(), S::default());
         map.extend(pairs);
@@ -450,15 +461,15 @@ impl<'de, K: FromPickle<'de> + Ord, V: FromPickle<'de>> FromPickle<'de> for BTre
 
     const DIRECT: bool = K::DIRECT && V::DIRECT;
 
-    fn read_direct(r: &mut Direct<'de>) -> Option<Self> {
+    fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
         Some(direct_pairs(r)?.into_iter().collect())
     }
 }
 
 /// The entries of a plain dict, read directly, in the order written: so
 /// that the map is built at its size, never grown.
-pub(crate) fn direct_pairs<'de, K: FromPickle<'de>, V: FromPickle<'de>>(
-    r: &mut Direct<'de>,
+pub(crate) fn direct_pairs<'de, K: FromPickle<'de>, V: FromPickle<'de>, S: Source<'de>>(
+    r: &mut Direct<'de, S>,
 ) -> Option<Pairs<K, V>> {
     let mut pairs = Pairs::default();
     let len = r.dict(|r, _| {

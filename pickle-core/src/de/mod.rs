@@ -167,7 +167,7 @@ pub trait FromPickle<'de>: Sized {
     /// Reads `Self` straight from the bytes, or `None` to leave the pickle
     /// to the graph path. Not an API: see [`direct`].
     #[doc(hidden)]
-    fn read_direct(r: &mut direct::Direct<'de>) -> Option<Self> {
+    fn read_direct<S: direct::Source<'de>>(r: &mut direct::Direct<'de, S>) -> Option<Self> {
         let _ = r;
         None
     }
@@ -178,8 +178,8 @@ pub trait FromPickle<'de>: Sized {
     /// API: see [`direct`].
     #[doc(hidden)]
     #[inline]
-    fn read_direct_run(
-        r: &mut direct::Direct<'de>,
+    fn read_direct_run<S: direct::Source<'de>>(
+        r: &mut direct::Direct<'de, S>,
         out: &mut Vec<Self>,
         max: usize,
     ) -> Option<usize> {

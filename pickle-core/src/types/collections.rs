@@ -273,7 +273,9 @@ mod index {
 
         const DIRECT: bool = K::DIRECT && V::DIRECT;
 
-        fn read_direct(r: &mut crate::de::direct::Direct<'de>) -> Option<Self> {
+        fn read_direct<R: crate::de::direct::Source<'de>>(
+            r: &mut crate::de::direct::Direct<'de, R>,
+        ) -> Option<Self> {
             // Straight into the map: as it grows it moves its entries with
             // their hashes, and hashes no key twice.
             let mut out = IndexMap::with_hasher(S::default());

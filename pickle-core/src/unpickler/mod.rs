@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::io;
 
+use crate::de::direct::Stream;
 use crate::de::FromPickle;
 use crate::error::Result;
 use crate::read::IoRead;
@@ -285,11 +286,65 @@ impl<'a, 'de> Unpickler<'a, 'de> {
     /// Nothing can borrow from a stream: a `T` that borrows (`&str`) is an error.
     ///
     /// A stream never holds the whole input: memory is what the loaded value
-    /// needs, plus the object graph a typed load is read from. When the input
-    /// fits in memory anyway, [`Unpickler::loads`] on its bytes is faster for
-    /// a typed load: it reads `T` straight from them, without the graph.
+    /// needs, plus the object graph a typed load is read from. A typed load
+    /// from a stream that can seek, such as a `File`, reads `T` straight from
+    /// it, without the graph: see [`Unpickler::load_seekable`]. When the
+    /// input fits in memory anyway, [`Unpickler::loads`] on its bytes is faster still.
     pub fn load<T: FromPickle<'de>>(&mut self, reader: impl io::Read) -> Result<T> {
         T::from_value(vm::run(IoRead::new(reader), self)?)
+    }
+
+    /// Reads one pickle from a stream that can seek, such as a `File`, as a
+    /// `T`, and leaves the stream just past the pickle's STOP.
+    ///
+    /// A typed load reads `T` straight from the stream, as
+    /// [`Unpickler::loads`] reads it from bytes, with no object graph in
+    /// between: memory is what `T` holds, plus a window of the input (64 KiB,
+    /// or the longest str read), the memo (4 bytes an entry), and a copy of
+    /// each str a memo reference fetches again (a dict key, say), so that it
+    /// is read from the stream once. The stream seeks back for the few
+    /// readings that do not end well, and to the pickle's start when the
+    /// direct read gives up: then the pickle is read again through the graph,
+    /// as [`Unpickler::load`] reads it. Either way the result, or the error,
+    /// is the same. A [`Value`] is always read through the graph.
+    ///
+    /// Nothing can borrow from a stream: a `T` that borrows (`&str`) is an
+    /// error. On an error, where the stream is left is not specified.
+    ///
+    /// ```
+    /// use std::io::{Cursor, Read};
+    /// use pickle_core::Unpickler;
+    ///
+    /// // pickle.dumps([1, 2], protocol=2), then more bytes
+    /// let mut file = Cursor::new(b"\x80\x02]q\x00(K\x01K\x02e.rest".to_vec());
+    /// let items: Vec<u32> = Unpickler::new().load_seekable(&mut file)?;
+    /// assert_eq!(items, [1, 2]);
+    /// let mut rest = String::new();
+    /// file.read_to_string(&mut rest)?;
+    /// assert_eq!(rest, "rest");
+    /// # Ok::<(), pickle_core::Error>(())
+    /// ```
+    pub fn load_seekable<T: FromPickle<'de>>(
+        &mut self,
+        mut reader: impl io::Read + io::Seek,
+    ) -> Result<T> {
+        if T::DIRECT && self.is_plain() {
+            let source = Stream::new(&mut reader, self.limits.max_input_bytes)?;
+            match crate::de::direct::read_from(source, &self.limits) {
+                (Some(value), source, end) => {
+                    source.finish(end)?;
+                    return Ok(value);
+                }
+                (None, source, _) => {
+                    source.restart()?;
+                }
+            }
+        }
+        let mut buffered = io::BufReader::new(&mut reader);
+        let value = self.load_buffered(&mut buffered)?;
+        // Gives back what the buffer read past the pickle.
+        io::Seek::seek(&mut buffered, io::SeekFrom::Current(0))?;
+        Ok(value)
     }
 
     /// Reads one pickle from the start of `data`, telling `observer` every

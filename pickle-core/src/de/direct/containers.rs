@@ -1,9 +1,19 @@
 //! Containers: lists, dicts, and instances and structs read from their dict of fields.
 
-use super::{ends_items, Direct, Memo};
+use std::borrow::Cow;
+
+use super::{ends_items, Direct, Memo, Reference, Source};
 use crate::opcode::Opcode;
 
-impl<'de> Direct<'de> {
+/// A str read from the input, kept: borrowed if the input lends it, else owned.
+fn kept<'de>(text: Reference<'de, '_, str>) -> Cow<'de, str> {
+    match text {
+        Reference::Borrowed(text) => Cow::Borrowed(text),
+        Reference::Copied(text) => Cow::Owned(text.to_owned()),
+    }
+}
+
+impl<'de, S: Source<'de>> Direct<'de, S> {
     /// A list read by runs of items: `run(r, max)` reads and keeps at
     /// least one and at most `max` items, and says how many. Returns the
     /// number of items: the caller drops any it kept beyond that (items
@@ -102,10 +112,11 @@ impl<'de> Direct<'de> {
         classes: &[(&str, &str)],
         fields: &mut Fields<'_, impl FnMut(&mut Self, usize, bool) -> Option<()>>,
     ) -> Option<()> {
-        let (index, module, name) = self.global()?;
+        let index = self.global()?;
         // The class of the last instance read is usually this one's.
         let class = (index, classes.as_ptr() as usize);
         if self.instance_of != Some(class) {
+            let (module, name) = self.globals.get(index as usize)?;
             if crate::unpickler::folds_newobj(module, name)
                 || !classes.iter().any(|&(m, q)| m == module && q == name)
             {
@@ -152,8 +163,8 @@ impl<'de> Direct<'de> {
             let key = r.str_bytes()?;
             // Keys come in field order when a struct like this one wrote them.
             let i = match names.get(n) {
-                Some(name) if name.as_bytes() == key => n,
-                _ => names.iter().position(|name| name.as_bytes() == key)?,
+                Some(name) if name.as_bytes() == &*key => n,
+                _ => names.iter().position(|name| name.as_bytes() == &*key)?,
             };
             fields.set(r, i, n)
         });
@@ -170,28 +181,32 @@ impl<'de> Direct<'de> {
     }
 
     /// A line of GLOBAL's argument: a module or a name, in UTF-8, not empty.
-    fn name_line(&mut self) -> Option<&'de str> {
-        let rest: &'de [u8] = self.data.get(self.input.pos..self.input.limit)?;
-        let len = rest
-            .iter()
-            .position(|&b| b == b'\n')
-            .filter(|&len| len > 0)?;
+    fn name_line(&mut self) -> Option<Cow<'de, str>> {
+        let line = self.source.line(self.input.pos, self.input.limit)?;
+        let len = line.len();
+        if len == 0 {
+            return None;
+        }
+        let name = kept(match line {
+            Reference::Borrowed(line) => Reference::Borrowed(std::str::from_utf8(line).ok()?),
+            Reference::Copied(line) => Reference::Copied(std::str::from_utf8(line).ok()?),
+        });
         self.input.pos += len + 1;
-        std::str::from_utf8(&rest[..len]).ok()
+        Some(name)
     }
 
     /// A global pushed by GLOBAL or STACK_GLOBAL (protocol 4 and up), or fetched from the memo.
-    /// Returns the global's index in [`Direct::globals`], its module and its name.
-    fn global(&mut self) -> Option<(u32, &'de str, &'de str)> {
+    /// Returns the global's index in [`Direct::globals`], which holds its module and its name.
+    fn global(&mut self) -> Option<u32> {
         let op = self.peek()?;
         if op == Opcode::BinGet.byte() || op == Opcode::LongBinGet.byte() {
             self.advance();
             let entry = self.fetch(op)?;
             let index = entry.as_global()?;
-            let (module, name) = *self.globals.get(index as usize)?;
+            self.globals.get(index as usize)?;
             self.height += 1;
             self.memoize(entry)?;
-            return Some((index, module, name));
+            return Some(index);
         }
         let (module, name) = if op == Opcode::Global.byte() {
             // GLOBAL, as protocols 0 to 3 write: the module and the name
@@ -199,7 +214,7 @@ impl<'de> Direct<'de> {
             self.advance();
             let (module, name) = (self.name_line()?, self.name_line()?);
             // A Python 2 name, which the graph path renames (`fix_imports`).
-            if self.proto < 3 && crate::compat::from_python2(module, name).is_some() {
+            if self.proto < 3 && crate::compat::from_python2(&module, &name).is_some() {
                 return self.give_up();
             }
             (module, name)
@@ -207,8 +222,8 @@ impl<'de> Direct<'de> {
             if self.proto < 4 {
                 return None;
             }
-            let module = self.str()?;
-            let name = self.str()?;
+            let module = kept(self.str()?);
+            let name = kept(self.str()?);
             if !self.eat(Opcode::StackGlobal)? {
                 return None;
             }
@@ -219,7 +234,7 @@ impl<'de> Direct<'de> {
         let index = u32::try_from(self.globals.len()).ok()?;
         self.globals.push((module, name));
         self.memoize(Memo::global(index)?)?;
-        Some((index, module, name))
+        Some(index)
     }
 }
 
@@ -254,9 +269,14 @@ impl<'n, F> Fields<'n, F> {
         })
     }
 
-    fn set<'de>(&mut self, r: &mut Direct<'de>, i: usize, entry: usize) -> Option<()>
+    fn set<'de, S: Source<'de>>(
+        &mut self,
+        r: &mut Direct<'de, S>,
+        i: usize,
+        entry: usize,
+    ) -> Option<()>
     where
-        F: FnMut(&mut Direct<'de>, usize, bool) -> Option<()>,
+        F: FnMut(&mut Direct<'de, S>, usize, bool) -> Option<()>,
     {
         if self.set_at[i] != UNSET {
             return None;
@@ -267,9 +287,9 @@ impl<'n, F> Fields<'n, F> {
     }
 
     /// Forgets the fields set by entry `kept` and later.
-    fn reset_from<'de>(&mut self, r: &mut Direct<'de>, kept: usize)
+    fn reset_from<'de, S: Source<'de>>(&mut self, r: &mut Direct<'de, S>, kept: usize)
     where
-        F: FnMut(&mut Direct<'de>, usize, bool) -> Option<()>,
+        F: FnMut(&mut Direct<'de, S>, usize, bool) -> Option<()>,
     {
         for i in 0..self.names.len() {
             if self.set_at[i] != UNSET && usize::from(self.set_at[i]) >= kept {

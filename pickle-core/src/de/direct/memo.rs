@@ -1,6 +1,6 @@
 //! The memo as the direct reader keeps it: what a later GET can fetch again.
 
-use super::{is_put, Direct};
+use super::{is_put, Direct, Source};
 use crate::opcode::Opcode;
 
 /// What the memo holds, as far as the direct reader can use it again, in
@@ -39,27 +39,27 @@ impl Memo {
     }
 }
 
-impl<'de> Direct<'de> {
+impl<'de, S: Source<'de>> Direct<'de, S> {
     /// The memo PUTs after an object: records what a later GET can use.
     #[inline(always)]
     pub(super) fn memoize(&mut self, entry: Memo) -> Option<()> {
-        match self.data.get(self.input.pos) {
+        match self.source.byte_at(self.input.pos) {
             // MEMOIZE, as protocols 4 and 5 write after every str and
             // container, and nothing after it that needs the slow path.
-            Some(&b)
+            Some(b)
                 if b == Opcode::Memoize.byte()
                     && self.input.pos < self.input.limit
                     && self.memo.len() < self.limits.max_memo_entries
                     && self
-                        .data
-                        .get(self.input.pos + 1)
-                        .is_some_and(|&next| !is_put(next)) =>
+                        .source
+                        .byte_at(self.input.pos + 1)
+                        .is_some_and(|next| !is_put(next)) =>
             {
                 self.input.pos += 1;
                 self.memo.push(entry);
                 Some(())
             }
-            Some(&b) if !is_put(b) => Some(()),
+            Some(b) if !is_put(b) => Some(()),
             _ => self.memoize_slow(entry),
         }
     }

@@ -30,9 +30,13 @@
 mod containers;
 mod memo;
 mod scalars;
+mod source;
+
+use std::borrow::Cow;
 
 pub use containers::Fields;
 use memo::Memo;
+pub use source::{Reference, Slice, Source, Stream};
 
 use crate::opcode::Opcode;
 use crate::unpickler::Limits;
@@ -96,14 +100,15 @@ pub struct Checkpoint {
     alloc: u64,
 }
 
-/// The direct reader of one pickle held in memory. See the [module docs](self).
+/// The direct reader of one pickle, from a [`Source`]: a slice held in
+/// memory, or a seekable stream. See the [module docs](self).
 #[doc(hidden)]
-pub struct Direct<'de> {
-    data: &'de [u8],
+pub struct Direct<'de, S = Slice<'de>> {
+    source: S,
     input: Input,
     memo: Vec<Memo>,
-    /// The globals the memo refers to.
-    globals: Vec<(&'de str, &'de str)>,
+    /// The globals the memo refers to: their modules and names.
+    globals: Vec<(Cow<'de, str>, Cow<'de, str>)>,
     /// The global (by index) last found to be one of the classes (by
     /// address) an instance was read as.
     instance_of: Option<(u32, usize)>,
@@ -125,15 +130,15 @@ pub struct Direct<'de> {
     limits: Limits,
 }
 
-impl<'de> Direct<'de> {
-    fn new(data: &'de [u8], limits: &Limits) -> Self {
+impl<'de, S: Source<'de>> Direct<'de, S> {
+    fn new(source: S, limits: &Limits) -> Self {
         Direct {
-            data,
             input: Input {
                 pos: 0,
-                limit: data.len(),
+                limit: source.end(),
                 in_frame: false,
             },
+            source,
             memo: Vec::new(),
             globals: Vec::new(),
             instance_of: None,
@@ -160,8 +165,8 @@ impl<'de> Direct<'de> {
     pub fn peek(&mut self) -> Option<u8> {
         // Inside a frame, or at its end (where it closes): the next byte
         // is the same either way.
-        match self.data.get(self.input.pos) {
-            Some(&byte) if byte != Opcode::Frame.byte() => Some(byte),
+        match self.source.byte_at(self.input.pos) {
+            Some(byte) if byte != Opcode::Frame.byte() => Some(byte),
             _ => self.peek_slow(),
         }
     }
@@ -170,7 +175,7 @@ impl<'de> Direct<'de> {
     fn peek_slow(&mut self) -> Option<u8> {
         loop {
             self.close_frame();
-            let byte = *self.data.get(self.input.pos)?;
+            let byte = self.source.byte_at(self.input.pos)?;
             if byte != Opcode::Frame.byte() {
                 return Some(byte);
             }
@@ -179,9 +184,10 @@ impl<'de> Direct<'de> {
             }
             self.input.pos += 1;
             let len = usize::try_from(u64::from_le_bytes(self.array()?)).ok()?;
-            if len > self.data.len() - self.input.pos {
-                return None;
-            }
+            // The whole frame must be there, as the unpickler reads it whole
+            // (from a stream, into the window).
+            let end = self.input.pos.checked_add(len)?;
+            self.source.range(self.input.pos, end)?;
             self.input.in_frame = true;
             self.input.limit = self.input.pos + len;
         }
@@ -192,7 +198,7 @@ impl<'de> Direct<'de> {
     fn close_frame(&mut self) {
         if self.input.in_frame && self.input.pos == self.input.limit {
             self.input.in_frame = false;
-            self.input.limit = self.data.len();
+            self.input.limit = self.source.end();
         }
     }
 
@@ -215,31 +221,39 @@ impl<'de> Direct<'de> {
 
     /// The next `n` bytes of an opcode's argument.
     #[inline(always)]
-    fn bytes(&mut self, n: usize) -> Option<&'de [u8]> {
+    fn bytes(&mut self, n: usize) -> Option<Reference<'de, '_>> {
+        let start = self.skip(n)?;
+        self.source.range(start, start + n)
+    }
+
+    /// Takes the next `n` bytes of an opcode's argument, and says where they
+    /// start, for a caller that reads them after it reads on.
+    #[inline(always)]
+    fn skip(&mut self, n: usize) -> Option<usize> {
         let start = self.input.pos;
         let end = start.checked_add(n)?;
         if end <= self.input.limit {
-            let data: &'de [u8] = self.data;
             self.input.pos = end;
-            return data.get(start..end);
+            return Some(start);
         }
-        self.bytes_slow(n)
+        self.skip_slow(end)
     }
 
-    /// [`Direct::bytes`] past the open frame's end: only if the frame ends here.
+    /// [`Direct::skip`] past the open frame's end: only if the frame ends here.
     #[cold]
-    fn bytes_slow(&mut self, n: usize) -> Option<&'de [u8]> {
+    fn skip_slow(&mut self, end: usize) -> Option<usize> {
         self.close_frame();
-        let data: &'de [u8] = self.data;
         let start = self.input.pos;
-        let bytes = data[..self.input.limit].get(start..start.checked_add(n)?)?;
-        self.input.pos += n;
-        Some(bytes)
+        if end > self.input.limit {
+            return None;
+        }
+        self.input.pos = end;
+        Some(start)
     }
 
     #[inline(always)]
     fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
-        self.bytes(N)?.try_into().ok()
+        (*self.bytes(N)?).try_into().ok()
     }
 
     #[inline(always)]
@@ -285,6 +299,17 @@ impl<'de> Direct<'de> {
         Some(())
     }
 
+    /// Counts `n` bytes copied from a stream, which the graph path charges
+    /// to `max_alloc_bytes` as well.
+    #[inline]
+    fn charge(&mut self, n: usize) -> Option<()> {
+        self.alloc += n as u64;
+        if self.alloc > self.limits.max_alloc_bytes {
+            return self.give_up();
+        }
+        Some(())
+    }
+
     /// Enters one level of nesting.
     #[inline]
     pub fn enter(&mut self) -> Option<()> {
@@ -322,7 +347,7 @@ impl<'de> Direct<'de> {
             return self.give_up();
         }
         self.wasted += self.input.pos - at.input.pos;
-        if self.wasted > self.data.len().saturating_mul(2) + 4096 {
+        if self.wasted > self.source.seen().saturating_mul(2) + 4096 {
             return self.give_up();
         }
         self.input = at.input;
@@ -348,7 +373,40 @@ pub fn read<'de, T: FromPickle<'de>>(data: &'de [u8], limits: &Limits) -> Option
     if data.len() >= Memo::GLOBAL as usize {
         return None;
     }
-    let mut r = Direct::new(data, limits);
+    read_from(Slice::new(data), limits).0
+}
+
+/// Reads a whole pickle as a `T` directly from a seekable stream, `chunk`
+/// bytes at a time, or `None` where [`Unpickler::load_seekable`] reads it
+/// again through the graph; the stream is then left where the read stopped.
+///
+/// What `load_seekable` tries first, public for tests that check it
+/// against [`read`] at every edge of the window.
+///
+/// [`Unpickler::load_seekable`]: crate::Unpickler::load_seekable
+pub fn read_seekable<'de, T: FromPickle<'de>>(
+    reader: impl std::io::Read + std::io::Seek,
+    limits: &Limits,
+    chunk: usize,
+) -> Option<T> {
+    let source = Stream::new(reader, limits.max_input_bytes)
+        .ok()?
+        .chunk(chunk);
+    read_from(source, limits).0
+}
+
+/// Reads a whole pickle as a `T` directly from `source`, or `None` to take
+/// the graph path. Returns the source, and where the pickle's STOP ends.
+pub(crate) fn read_from<'de, T: FromPickle<'de>, S: Source<'de>>(
+    source: S,
+    limits: &Limits,
+) -> (Option<T>, S, usize) {
+    let mut r = Direct::new(source, limits);
+    let value = read_pickle(&mut r);
+    (value, r.source, r.input.pos)
+}
+
+fn read_pickle<'de, T: FromPickle<'de>, S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<T> {
     if r.eat(Opcode::Proto)? {
         let [proto] = r.array()?;
         if proto > crate::opcode::HIGHEST_PROTOCOL {
@@ -356,6 +414,6 @@ pub fn read<'de, T: FromPickle<'de>>(data: &'de [u8], limits: &Limits) -> Option
         }
         r.proto = proto;
     }
-    let value = T::read_direct(&mut r)?;
+    let value = T::read_direct(r)?;
     (!r.given_up && r.eat(Opcode::Stop)?).then_some(value)
 }

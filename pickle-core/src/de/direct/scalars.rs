@@ -1,9 +1,9 @@
 //! Scalars: ints, floats, bools, `None` and strs, one at a time or in runs.
 
-use super::{Direct, Memo};
+use super::{Direct, Memo, Reference, Source};
 use crate::opcode::Opcode;
 
-impl<'de> Direct<'de> {
+impl<'de, S: Source<'de>> Direct<'de, S> {
     /// An int that fits in an `i64`. A bool is not an int here, as in the graph path.
     #[inline(always)]
     pub fn int(&mut self) -> Option<i64> {
@@ -25,7 +25,7 @@ impl<'de> Direct<'de> {
                     0
                 };
                 let mut le = [fill; 8];
-                le[..n].copy_from_slice(bytes);
+                le[..n].copy_from_slice(&bytes);
                 i64::from_le_bytes(le)
             }
             _ => return None,
@@ -53,20 +53,25 @@ impl<'de> Direct<'de> {
         const SIZE: [usize; 4] = [0, 2, 3, 5];
         const MASK: [u32; 4] = [0, 0xff, 0xffff, u32::MAX];
         let max = self.run_max(max);
-        let data: &'de [u8] = self.data;
+        let start = self.input.pos;
         // Within the open frame; the four bytes after the opcode are read
-        // whole (and masked), so the last int of the frame takes `int`.
-        let end = self.input.limit.min(data.len().saturating_sub(4));
-        let mut pos = self.input.pos;
+        // whole (and masked), so the last ints of the frame take `int`.
+        let window = self.source.window(start, self.input.limit);
+        let end = window.len().saturating_sub(4);
+        let mut pos = 0;
         let mut n = 0;
         while n < max && pos < end {
-            let class = usize::from(CLASS[usize::from(data[pos])]);
+            let class = usize::from(CLASS[usize::from(window[pos])]);
             let size = SIZE[class];
-            if size == 0 || pos + size > self.input.limit {
+            if size == 0 {
                 break;
             }
-            let arg =
-                u32::from_le_bytes([data[pos + 1], data[pos + 2], data[pos + 3], data[pos + 4]]);
+            let arg = u32::from_le_bytes([
+                window[pos + 1],
+                window[pos + 2],
+                window[pos + 3],
+                window[pos + 4],
+            ]);
             // BININT1 and BININT2 are unsigned, and never reach the sign bit.
             if !keep(i64::from((arg & MASK[class]) as i32)) {
                 break;
@@ -74,7 +79,7 @@ impl<'de> Direct<'de> {
             pos += size;
             n += 1;
         }
-        self.run_read(pos, n)
+        self.run_read(start + pos, n)
     }
 
     /// A run of up to `max` floats written as BINFLOAT (as the pickler
@@ -83,11 +88,12 @@ impl<'de> Direct<'de> {
     #[inline]
     pub fn floats(&mut self, max: usize, mut keep: impl FnMut(f64)) -> Option<usize> {
         let max = self.run_max(max);
-        let data: &'de [u8] = self.data.get(..self.input.limit)?;
-        let mut pos = self.input.pos;
+        let start = self.input.pos;
+        let window = self.source.window(start, self.input.limit);
+        let mut pos = 0;
         let mut n = 0;
         while n < max {
-            match data.get(pos..pos + 9) {
+            match window.get(pos..pos + 9) {
                 Some(&[op, b0, b1, b2, b3, b4, b5, b6, b7]) if op == Opcode::BinFloat.byte() => {
                     keep(f64::from_be_bytes([b0, b1, b2, b3, b4, b5, b6, b7]));
                 }
@@ -96,7 +102,7 @@ impl<'de> Direct<'de> {
             pos += 9;
             n += 1;
         }
-        self.run_read(pos, n)
+        self.run_read(start + pos, n)
     }
 
     /// How many objects a run of at most `max` may read: never up to a
@@ -163,24 +169,28 @@ impl<'de> Direct<'de> {
         Some(true)
     }
 
-    /// A str, borrowed from the input.
+    /// A str: borrowed from the input if it is a slice, else a copy read
+    /// from the stream, which lasts until the next read.
     #[inline]
-    pub fn str(&mut self) -> Option<&'de str> {
-        std::str::from_utf8(self.str_bytes()?).ok()
+    pub fn str(&mut self) -> Option<Reference<'de, '_, str>> {
+        Some(match self.str_bytes()? {
+            Reference::Borrowed(bytes) => Reference::Borrowed(std::str::from_utf8(bytes).ok()?),
+            Reference::Copied(bytes) => Reference::Copied(std::str::from_utf8(bytes).ok()?),
+        })
     }
 
     /// The bytes of a str, not checked to be UTF-8: for a caller that
     /// compares them with strs it knows (a key with field names).
     #[inline]
-    pub(super) fn str_bytes(&mut self) -> Option<&'de [u8]> {
+    pub(super) fn str_bytes(&mut self) -> Option<Reference<'de, '_>> {
         let op = self.peek()?;
         if op == Opcode::BinGet.byte() || op == Opcode::LongBinGet.byte() {
             self.advance();
             let entry = self.fetch(op)?;
-            let bytes = self.str_bytes_again(entry.as_str()?)?;
+            let at = entry.as_str()?;
             self.height += 1;
             self.memoize(entry)?;
-            return Some(bytes);
+            return self.source.str_again(at);
         }
         let at = self.input.pos;
         self.advance();
@@ -192,28 +202,13 @@ impl<'de> Direct<'de> {
             }
             _ => return None,
         };
-        let bytes = self.bytes(n)?;
+        let start = self.skip(n)?;
+        if S::COPIES {
+            // The graph path would copy the text too.
+            self.charge(n)?;
+        }
         self.push()?;
         self.memoize(Memo::str(at))?;
-        Some(bytes)
-    }
-
-    /// The bytes of the str whose opcode (read before, so whole) is at `at`.
-    #[inline]
-    fn str_bytes_again(&self, at: usize) -> Option<&'de [u8]> {
-        let data: &'de [u8] = self.data;
-        let header = data.get(at + 1..)?;
-        let (start, n) = match data[at] {
-            b if b == Opcode::ShortBinUnicode.byte() => (at + 2, usize::from(*header.first()?)),
-            b if b == Opcode::BinUnicode.byte() => (
-                at + 5,
-                u32::from_le_bytes(header.get(..4)?.try_into().ok()?) as usize,
-            ),
-            _ => (
-                at + 9,
-                usize::try_from(u64::from_le_bytes(header.get(..8)?.try_into().ok()?)).ok()?,
-            ),
-        };
-        data.get(start..start.checked_add(n)?)
+        self.source.range(start, start + n)
     }
 }

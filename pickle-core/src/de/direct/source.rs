@@ -1,0 +1,368 @@
+//! Where the direct reader's bytes come from: a slice held in memory
+//! ([`Slice`]), or a seekable stream read through a window ([`Stream`]).
+//!
+//! The reader addresses the input by offset from the start of the pickle,
+//! and may go back: to a checkpoint, when a reading does not end well, and
+//! to a str read before, when a GET fetches it again. A slice has every
+//! byte at hand and lends them. A stream keeps a window of the bytes around
+//! the reader, seeks to go back past it, and keeps a copy of each str a GET
+//! fetched again, so a str shared by many objects is read from the stream
+//! once. Nothing it holds grows with the input, but those copies, which the
+//! loaded value holds as well.
+
+use std::io::{self, Read as _};
+
+use super::Memo;
+use crate::fast_map::FastMap;
+use crate::opcode::Opcode;
+pub use crate::read::Reference;
+
+/// The input of the direct reader. Not an API: see [`super`].
+#[doc(hidden)]
+pub trait Source<'de> {
+    /// Whether the bytes are copies, which the unpickler charges to
+    /// [`Limits::max_alloc_bytes`](crate::Limits::max_alloc_bytes): a stream's.
+    const COPIES: bool;
+
+    /// The byte at `pos`, or `None` past the end of the input.
+    fn byte_at(&mut self, pos: usize) -> Option<u8>;
+
+    /// The bytes `start..end`, or `None` if the input ends before `end`.
+    fn range(&mut self, start: usize, end: usize) -> Option<Reference<'de, '_>>;
+
+    /// Bytes from `start` on, up to `end` at most: all of them from a
+    /// slice; from a stream, those at hand, and more read if few are. Empty
+    /// past the end of the input. For readers of runs, which stop where it ends.
+    fn window(&mut self, start: usize, end: usize) -> Reference<'de, '_>;
+
+    /// The bytes from `start` to the first `\n` before `end`, without it;
+    /// `None` if no `\n` comes before `end`.
+    fn line(&mut self, start: usize, end: usize) -> Option<Reference<'de, '_>>;
+
+    /// The text of the str (SHORT_BINUNICODE, BINUNICODE or BINUNICODE8)
+    /// whose opcode is at `at`, read before.
+    fn str_again(&mut self, at: usize) -> Option<Reference<'de, '_>>;
+
+    /// Where reads outside a frame must stop: the end of the input, or as
+    /// far as the reader may go in a stream.
+    fn end(&self) -> usize;
+
+    /// How many bytes were read, at least: what bounds the work of readings undone.
+    fn seen(&self) -> usize;
+}
+
+/// The length of the header (opcode and length) of the str opcode `op`.
+#[inline]
+fn str_header_len(op: u8) -> Option<usize> {
+    match op {
+        b if b == Opcode::ShortBinUnicode.byte() => Some(2),
+        b if b == Opcode::BinUnicode.byte() => Some(5),
+        b if b == Opcode::BinUnicode8.byte() => Some(9),
+        _ => None,
+    }
+}
+
+/// The length of a str's text, from its header (opcode first).
+#[inline]
+fn str_len(header: &[u8]) -> Option<usize> {
+    match *header {
+        [_, n] => Some(usize::from(n)),
+        [_, a, b, c, d] => Some(u32::from_le_bytes([a, b, c, d]) as usize),
+        [_, ref len @ ..] => usize::try_from(u64::from_le_bytes(len.try_into().ok()?)).ok(),
+        [] => None,
+    }
+}
+
+/// A pickle held in memory, lent to what is read from it.
+#[doc(hidden)]
+pub struct Slice<'de> {
+    data: &'de [u8],
+}
+
+impl<'de> Slice<'de> {
+    /// The pickle at the start of `data`.
+    pub(crate) fn new(data: &'de [u8]) -> Self {
+        Slice { data }
+    }
+}
+
+impl<'de> Source<'de> for Slice<'de> {
+    const COPIES: bool = false;
+
+    #[inline(always)]
+    fn byte_at(&mut self, pos: usize) -> Option<u8> {
+        self.data.get(pos).copied()
+    }
+
+    #[inline(always)]
+    fn range(&mut self, start: usize, end: usize) -> Option<Reference<'de, '_>> {
+        let data: &'de [u8] = self.data;
+        data.get(start..end).map(Reference::Borrowed)
+    }
+
+    #[inline(always)]
+    fn window(&mut self, start: usize, end: usize) -> Reference<'de, '_> {
+        let data: &'de [u8] = self.data;
+        Reference::Borrowed(data.get(start..end.min(data.len())).unwrap_or_default())
+    }
+
+    #[inline]
+    fn line(&mut self, start: usize, end: usize) -> Option<Reference<'de, '_>> {
+        let data: &'de [u8] = self.data;
+        let rest = data.get(start..end.min(data.len()))?;
+        let len = rest.iter().position(|&b| b == b'\n')?;
+        Some(Reference::Borrowed(&rest[..len]))
+    }
+
+    #[inline]
+    fn str_again(&mut self, at: usize) -> Option<Reference<'de, '_>> {
+        let data: &'de [u8] = self.data;
+        let header = data.get(at..at.checked_add(str_header_len(*data.get(at)?)?)?)?;
+        let start = at + header.len();
+        data.get(start..start.checked_add(str_len(header)?)?)
+            .map(Reference::Borrowed)
+    }
+
+    #[inline(always)]
+    fn end(&self) -> usize {
+        self.data.len()
+    }
+
+    #[inline(always)]
+    fn seen(&self) -> usize {
+        self.data.len()
+    }
+}
+
+/// How much a stream reads at a time, and the least a window holds when it can.
+const CHUNK: usize = 64 * 1024;
+
+/// A pickle in a seekable stream, read through a window.
+///
+/// Any read error, or a read past the input limit or 2 GiB (where the
+/// memo's offsets end), is `None`: the direct reader gives up and the
+/// graph path reads the pickle again, and reports the error itself.
+#[doc(hidden)]
+pub struct Stream<R> {
+    reader: R,
+    /// The stream position of the pickle's first byte.
+    origin: u64,
+    /// Bytes `start..start + buf.len()` of the pickle. The reader stands
+    /// at their end, unless `lost` is set.
+    buf: Vec<u8>,
+    start: usize,
+    /// The stream ended at the end of `buf`.
+    eof: bool,
+    /// A seek or a read failed: where the reader stands is not known.
+    lost: bool,
+    /// How many bytes the reader may read: the input limit, below 2 GiB.
+    /// The window never holds a byte past it.
+    max: usize,
+    /// The furthest offset read.
+    seen: usize,
+    /// How much to read at a time: [`CHUNK`], or less in tests.
+    chunk: usize,
+    /// The strs fetched again from outside the window, by the place of their opcode.
+    strs: FastMap<usize, Box<[u8]>>,
+}
+
+impl<R: io::Read + io::Seek> Stream<R> {
+    /// The pickle at the current position of `reader`, of at most `max_input` bytes.
+    pub(crate) fn new(mut reader: R, max_input: u64) -> io::Result<Self> {
+        let origin = reader.stream_position()?;
+        let max = usize::try_from(max_input.min(u64::from(Memo::GLOBAL) - 1)).unwrap_or(0);
+        Ok(Stream {
+            reader,
+            origin,
+            buf: Vec::new(),
+            start: 0,
+            eof: false,
+            lost: false,
+            max,
+            seen: 0,
+            chunk: CHUNK,
+            strs: FastMap::default(),
+        })
+    }
+
+    /// Reads `chunk` bytes at a time (at least 1), for tests of the window's edges.
+    pub(crate) fn chunk(mut self, chunk: usize) -> Self {
+        self.chunk = chunk.max(1);
+        self
+    }
+
+    /// The stream, positioned at `pos` of the pickle (just past its STOP).
+    pub(crate) fn finish(mut self, pos: usize) -> io::Result<R> {
+        self.reader
+            .seek(io::SeekFrom::Start(self.origin + pos as u64))?;
+        Ok(self.reader)
+    }
+
+    /// The stream, positioned at the pickle's first byte again.
+    pub(crate) fn restart(self) -> io::Result<R> {
+        self.finish(0)
+    }
+
+    /// Makes the window hold `start..end`. `false` if the stream ends (or
+    /// fails, or reaches the limit) first: the window then holds what it has
+    /// from `start` on.
+    fn fill(&mut self, start: usize, end: usize) -> bool {
+        let buf_end = self.start + self.buf.len();
+        if start >= self.start && end <= buf_end {
+            return true;
+        }
+        if start < self.start || start > buf_end || self.lost {
+            // Back to a checkpoint or a str before the window, or on past it.
+            if self
+                .reader
+                .seek(io::SeekFrom::Start(self.origin + start as u64))
+                .is_err()
+            {
+                self.lost = true;
+                return false;
+            }
+            self.lost = false;
+            self.buf.clear();
+            self.start = start;
+            self.eof = false;
+        } else if start > self.start {
+            self.buf.drain(..start - self.start);
+            self.start = start;
+        }
+        // A window grown for a long str does not stay that big.
+        if self.buf.capacity() > 4 * CHUNK && self.buf.len() <= CHUNK {
+            self.buf.shrink_to(2 * CHUNK);
+        }
+        let want = end.min(self.max);
+        while self.start + self.buf.len() < want && !self.eof {
+            // A chunk at a time (a declared length is not trusted), never
+            // past the limit; `read_to_end` retries interrupted reads and
+            // grows the window as the bytes arrive.
+            let room = self.max - (self.start + self.buf.len());
+            let ask = self.chunk.min(room);
+            match (&mut self.reader)
+                .take(ask as u64)
+                .read_to_end(&mut self.buf)
+            {
+                Ok(n) => self.eof = n < ask,
+                Err(_) => {
+                    self.lost = true;
+                    return false;
+                }
+            }
+        }
+        self.seen = self.seen.max(self.start + self.buf.len());
+        end <= self.max && end <= self.start + self.buf.len()
+    }
+
+    /// Reads the str whose opcode is at `at` from the stream, and returns
+    /// the reader to the end of the window.
+    fn read_str_at(&mut self, at: usize) -> Option<Box<[u8]>> {
+        let resume = self.origin + (self.start + self.buf.len()) as u64;
+        let text = self.read_str_from(self.origin + at as u64);
+        if self.reader.seek(io::SeekFrom::Start(resume)).is_err() {
+            self.lost = true;
+        }
+        text
+    }
+
+    fn read_str_from(&mut self, pos: u64) -> Option<Box<[u8]>> {
+        self.reader.seek(io::SeekFrom::Start(pos)).ok()?;
+        let mut header = [0; 9];
+        self.reader.read_exact(&mut header[..1]).ok()?;
+        let header_len = str_header_len(header[0])?;
+        let header = &mut header[..header_len];
+        self.reader.read_exact(&mut header[1..]).ok()?;
+        let len = str_len(header)?;
+        if len > self.max {
+            return None;
+        }
+        let mut text = Vec::new();
+        (&mut self.reader)
+            .take(len as u64)
+            .read_to_end(&mut text)
+            .ok()?;
+        (text.len() == len).then(|| text.into_boxed_slice())
+    }
+}
+
+impl<'de, R: io::Read + io::Seek> Source<'de> for Stream<R> {
+    const COPIES: bool = true;
+
+    #[inline(always)]
+    fn byte_at(&mut self, pos: usize) -> Option<u8> {
+        match pos.checked_sub(self.start).and_then(|i| self.buf.get(i)) {
+            Some(&b) => Some(b),
+            None => self.fill(pos, pos + 1).then(|| self.buf[pos - self.start]),
+        }
+    }
+
+    #[inline]
+    fn range(&mut self, start: usize, end: usize) -> Option<Reference<'de, '_>> {
+        if !self.fill(start, end) {
+            return None;
+        }
+        Some(Reference::Copied(
+            &self.buf[start - self.start..end - self.start],
+        ))
+    }
+
+    #[inline]
+    fn window(&mut self, start: usize, end: usize) -> Reference<'de, '_> {
+        let end = end.min(start.saturating_add(self.chunk));
+        let buf_end = self.start + self.buf.len();
+        if start < self.start || buf_end < end {
+            self.fill(start, end);
+        }
+        let (from, to) = (
+            start.saturating_sub(self.start),
+            end.saturating_sub(self.start),
+        );
+        let buf: &[u8] = &self.buf;
+        Reference::Copied(if start < self.start {
+            &[]
+        } else {
+            buf.get(from..to.min(buf.len())).unwrap_or_default()
+        })
+    }
+
+    fn line(&mut self, start: usize, end: usize) -> Option<Reference<'de, '_>> {
+        // A window of a chunk, then twice as much each time: each byte
+        // is searched a bounded number of times.
+        let mut want = start.saturating_add(self.chunk).min(end);
+        loop {
+            let whole = self.fill(start, want);
+            if start < self.start {
+                return None;
+            }
+            let from = start - self.start;
+            let to = self.buf.len().min(want - self.start);
+            let newline = self.buf.get(from..to)?.iter().position(|&b| b == b'\n');
+            if let Some(len) = newline {
+                return Some(Reference::Copied(&self.buf[from..from + len]));
+            }
+            if !whole || want >= end {
+                return None;
+            }
+            want = want.saturating_add(want - start).min(end);
+        }
+    }
+
+    fn str_again(&mut self, at: usize) -> Option<Reference<'de, '_>> {
+        if !self.strs.contains_key(&at) {
+            let text = self.read_str_at(at)?;
+            self.strs.insert(at, text);
+        }
+        self.strs.get(&at).map(|text| Reference::Copied(&**text))
+    }
+
+    #[inline(always)]
+    fn end(&self) -> usize {
+        self.max
+    }
+
+    #[inline(always)]
+    fn seen(&self) -> usize {
+        self.seen
+    }
+}

@@ -1,0 +1,247 @@
+//! `load_seekable`: a typed load straight from a stream that can seek, with
+//! the graph path as its fallback. Whatever it reads, it gives what `loads`
+//! gives on the same bytes, errors included, and leaves the stream just
+//! past the pickle's STOP. (tests/direct.rs checks the direct read from a
+//! stream against the one from a slice at every edge of the window.)
+
+use std::io::{self, Cursor, Read, Seek, SeekFrom};
+
+use indexmap::IndexMap;
+use pickle::de::direct;
+use pickle::{ErrorKind, Limits, Unpickler, Value};
+
+// pickle.dumps(['ab', 'cd'], protocol=4)
+const STRS: &[u8] =
+    b"\x80\x04\x95\x0f\x00\x00\x00\x00\x00\x00\x00]\x94(\x8c\x02ab\x94\x8c\x02cd\x94e.";
+
+// x = [1]; pickle.dumps([x, x], protocol=4): the second item is a GET of the
+// first list, which the direct read leaves to the graph path.
+const SHARED: &[u8] = b"\x80\x04\x95\x0c\x00\x00\x00\x00\x00\x00\x00]\x94(]\x94K\x01ah\x01e.";
+
+// pickle.dumps(['a' * 100, 'b' * 100, 'c' * 100], protocol=4)
+fn long_strs() -> Vec<u8> {
+    let mut data = b"\x80\x04\x95:\x01\x00\x00\x00\x00\x00\x00]\x94(".to_vec();
+    for c in [b'a', b'b', b'c'] {
+        data.extend_from_slice(b"\x8cd");
+        data.extend_from_slice(&[c; 100]);
+        data.push(0x94);
+    }
+    data.extend_from_slice(b"e.");
+    data
+}
+
+/// `data`, then `rest`, in a stream that starts with `before`.
+fn stream(before: &[u8], data: &[u8], rest: &[u8]) -> Cursor<Vec<u8>> {
+    let mut cursor = Cursor::new([before, data, rest].concat());
+    cursor.set_position(before.len() as u64);
+    cursor
+}
+
+fn rest(mut reader: impl Read) -> Vec<u8> {
+    let mut rest = Vec::new();
+    reader.read_to_end(&mut rest).unwrap();
+    rest
+}
+
+#[test]
+fn a_typed_load_reads_from_where_the_stream_is_and_stops_after_stop() {
+    let mut file = stream(b"header", STRS, b"\x80\x04K\x07.tail");
+    let strs: Vec<String> = pickle::load_seekable(&mut file).unwrap();
+    assert_eq!(strs, ["ab", "cd"]);
+    assert_eq!(file.position(), (b"header".len() + STRS.len()) as u64);
+    // The next pickle in the stream reads as well.
+    let n: u8 = pickle::load_seekable(&mut file).unwrap();
+    assert_eq!(n, 7);
+    assert_eq!(rest(file), b"tail");
+}
+
+#[test]
+fn the_direct_read_from_a_stream_reads_what_the_direct_read_from_bytes_reads() {
+    let limits = Limits::default();
+    assert_eq!(
+        direct::read_seekable::<Vec<String>>(stream(b"xx", STRS, b"yy"), &limits, 3),
+        Some(vec!["ab".to_owned(), "cd".to_owned()])
+    );
+    // A GET of a container: the direct read gives up on either.
+    assert_eq!(direct::read::<Vec<Vec<i64>>>(SHARED, &limits), None);
+    assert_eq!(
+        direct::read_seekable::<Vec<Vec<i64>>>(Cursor::new(SHARED), &limits, 1 << 16),
+        None
+    );
+}
+
+#[test]
+fn where_the_direct_read_gives_up_the_graph_reads_the_stream_again() {
+    let mut file = stream(b"", SHARED, b"tail");
+    let lists: Vec<Vec<i64>> = pickle::load_seekable(&mut file).unwrap();
+    assert_eq!(lists, [[1], [1]]);
+    assert_eq!(rest(file), b"tail");
+}
+
+#[test]
+fn a_value_is_read_through_the_graph_and_stops_after_stop() {
+    let mut file = stream(b"", SHARED, b"tail");
+    let v: Value = pickle::load_seekable(&mut file).unwrap();
+    assert_eq!(format!("{v:?}"), "[[1], [1]]");
+    assert_eq!(rest(file), b"tail");
+}
+
+/// The kind and offset of the error `loads` reports on `data`, and of the
+/// one `load_seekable` reports, with `limits`.
+fn both_errors<T: for<'de> pickle::de::FromPickle<'de> + std::fmt::Debug>(
+    data: &[u8],
+    limits: Limits,
+) -> [(ErrorKind, Option<u64>); 2] {
+    let from_bytes = Unpickler::new()
+        .limits(limits.clone())
+        .loads::<T>(data)
+        .unwrap_err();
+    let from_stream = Unpickler::new()
+        .limits(limits)
+        .load_seekable::<T>(Cursor::new(data))
+        .unwrap_err();
+    [from_bytes, from_stream].map(|e| (e.kind(), e.offset()))
+}
+
+#[test]
+fn errors_are_the_ones_loads_reports() {
+    // Cut short inside the frame: the FRAME at offset 2 is refused.
+    let cut = &STRS[..STRS.len() - 4];
+    assert_eq!(
+        both_errors::<Vec<String>>(cut, Limits::default()),
+        [(ErrorKind::Truncated, Some(2)); 2]
+    );
+    // pickle.dumps(['ab', 'cd'], protocol=2) without its STOP: CPython's
+    // "Ran out of input" where the STOP belongs.
+    let cut = b"\x80\x02]q\x00(X\x02\x00\x00\x00abq\x01X\x02\x00\x00\x00cdq\x02e";
+    assert_eq!(
+        both_errors::<Vec<String>>(cut, Limits::default()),
+        [(ErrorKind::Truncated, Some(25)); 2]
+    );
+    // An int where a str belongs.
+    let e = pickle::load_seekable::<Vec<String>>(Cursor::new(b"\x80\x04]\x94K\x01a.")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TypeMismatch);
+}
+
+#[test]
+fn nothing_borrows_from_a_stream() {
+    let e = pickle::load_seekable::<Vec<&'static str>>(Cursor::new(STRS)).unwrap_err();
+    let from_read = pickle::load::<Vec<&'static str>>(STRS).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TypeMismatch);
+    assert_eq!(e.to_string(), from_read.to_string());
+}
+
+#[test]
+fn limits_hold_on_the_direct_read_as_on_the_graph() {
+    let data = long_strs();
+    let mut limits = Limits::default();
+    limits.max_input_bytes = 100;
+    assert_eq!(
+        both_errors::<Vec<String>>(&data, limits.clone()),
+        // Bytes are refused before they are read; a stream, at the FRAME
+        // that runs past the limit.
+        [
+            (ErrorKind::InputTooLarge, None),
+            (ErrorKind::InputTooLarge, Some(2))
+        ]
+    );
+    assert_eq!(
+        direct::read_seekable::<Vec<String>>(Cursor::new(&data), &limits, 64),
+        None
+    );
+
+    // The strs of a stream are copies, which count against the allocation limit.
+    let mut limits = Limits::default();
+    limits.max_alloc_bytes = 250;
+    assert_eq!(
+        direct::read_seekable::<Vec<String>>(Cursor::new(&data), &limits, 64),
+        None
+    );
+    let e = Unpickler::new()
+        .limits(limits.clone())
+        .load_seekable::<Vec<String>>(Cursor::new(&data))
+        .unwrap_err();
+    let from_read = Unpickler::new()
+        .limits(limits)
+        .load::<Vec<String>>(&data[..])
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::AllocLimit);
+    assert_eq!(
+        (e.kind(), e.offset()),
+        (from_read.kind(), from_read.offset())
+    );
+}
+
+/// A stream that hands out at most one byte a read, is interrupted before
+/// every other read, and counts its seeks; it fails for good after `fail_at`.
+struct Awkward {
+    inner: Cursor<Vec<u8>>,
+    interrupt: bool,
+    seeks: usize,
+    fail_at: u64,
+}
+
+impl Awkward {
+    fn new(data: &[u8]) -> Self {
+        Awkward {
+            inner: Cursor::new(data.to_vec()),
+            interrupt: false,
+            seeks: 0,
+            fail_at: u64::MAX,
+        }
+    }
+}
+
+impl Read for Awkward {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.inner.position() >= self.fail_at {
+            return Err(io::Error::other("the disk is gone"));
+        }
+        self.interrupt = !self.interrupt;
+        if self.interrupt {
+            return Err(io::ErrorKind::Interrupted.into());
+        }
+        let n = buf.len().min(1);
+        self.inner.read(&mut buf[..n])
+    }
+}
+
+impl Seek for Awkward {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        self.seeks += 1;
+        self.inner.seek(to)
+    }
+}
+
+#[test]
+fn short_and_interrupted_reads_read_the_same() {
+    let mut file = Awkward::new(&[STRS, b"tail"].concat());
+    let strs: Vec<String> = pickle::load_seekable(&mut file).unwrap();
+    assert_eq!(strs, ["ab", "cd"]);
+    assert_eq!(file.inner.position(), STRS.len() as u64);
+}
+
+#[test]
+fn a_read_error_is_reported() {
+    let mut file = Awkward::new(&long_strs());
+    file.fail_at = 150;
+    let e = pickle::load_seekable::<Vec<String>>(&mut file).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Io);
+    assert!(e.to_string().contains("the disk is gone"), "{e}");
+}
+
+#[test]
+fn a_str_fetched_again_is_read_from_the_stream_once() {
+    // 2000 dicts with the same two keys: every key after the first two is a
+    // GET of one of them (our pickler writes CPython's bytes for this shape).
+    let maps: Vec<IndexMap<String, i64>> = (0..2000)
+        .map(|i| IndexMap::from([("x".to_owned(), i), ("y".to_owned(), -i)]))
+        .collect();
+    let data = pickle::dumps(&maps).unwrap();
+    let mut file = Awkward::new(&data);
+    let read: Vec<IndexMap<String, i64>> = pickle::load_seekable(&mut file).unwrap();
+    assert_eq!(read, maps);
+    // One seek to learn where the pickle starts, one to each of the two
+    // keys and back, and one to leave the stream after STOP.
+    assert_eq!(file.seeks, 1 + 2 * 2 + 1);
+}
