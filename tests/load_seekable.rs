@@ -59,13 +59,13 @@ fn a_typed_load_reads_from_where_the_stream_is_and_stops_after_stop() {
 fn the_direct_read_from_a_stream_reads_what_the_direct_read_from_bytes_reads() {
     let limits = Limits::default();
     assert_eq!(
-        direct::read_seekable::<Vec<String>>(stream(b"xx", STRS, b"yy"), &limits, 3),
+        direct::read_seekable::<Vec<String>>(stream(b"xx", STRS, b"yy"), &limits, 3, 1),
         Some(vec!["ab".to_owned(), "cd".to_owned()])
     );
     // A GET of a container: the direct read gives up on either.
     assert_eq!(direct::read::<Vec<Vec<i64>>>(SHARED, &limits), None);
     assert_eq!(
-        direct::read_seekable::<Vec<Vec<i64>>>(Cursor::new(SHARED), &limits, 1 << 16),
+        direct::read_seekable::<Vec<Vec<i64>>>(Cursor::new(SHARED), &limits, 1 << 16, 1),
         None
     );
 }
@@ -146,7 +146,7 @@ fn limits_hold_on_the_direct_read_as_on_the_graph() {
         ]
     );
     assert_eq!(
-        direct::read_seekable::<Vec<String>>(Cursor::new(&data), &limits, 64),
+        direct::read_seekable::<Vec<String>>(Cursor::new(&data), &limits, 64, 1),
         None
     );
 
@@ -154,7 +154,7 @@ fn limits_hold_on_the_direct_read_as_on_the_graph() {
     let mut limits = Limits::default();
     limits.max_alloc_bytes = 250;
     assert_eq!(
-        direct::read_seekable::<Vec<String>>(Cursor::new(&data), &limits, 64),
+        direct::read_seekable::<Vec<String>>(Cursor::new(&data), &limits, 64, 1),
         None
     );
     let e = Unpickler::new()
@@ -244,4 +244,46 @@ fn a_str_fetched_again_is_read_from_the_stream_once() {
     // One seek to learn where the pickle starts, one to each of the two
     // keys and back, and one to leave the stream after STOP.
     assert_eq!(file.seeks, 1 + 2 * 2 + 1);
+}
+
+#[test]
+fn a_big_memo_keeps_what_a_get_fetches_and_reads_the_same() {
+    // 70,000 strs (more memo entries than the stream keeps unfiltered),
+    // then GETs of every 7,000th: LONG_BINGET of the str's memo index.
+    let mut data = b"\x80\x04]\x94(".to_vec();
+    let mut expected = Vec::new();
+    for i in 0..70_000 {
+        let text = format!("s{i}");
+        data.push(0x8c);
+        data.push(text.len() as u8);
+        data.extend_from_slice(text.as_bytes());
+        data.push(0x94);
+        expected.push(text);
+    }
+    for i in (0..70_000).step_by(7_000) {
+        data.push(b'j');
+        data.extend_from_slice(&(i as u32 + 1).to_le_bytes());
+        expected.push(format!("s{i}"));
+    }
+    data.extend_from_slice(b"e.");
+    assert_eq!(pickle::loads::<Vec<String>>(&data).unwrap(), expected);
+    let mut file = stream(b"", &data, b"tail");
+    let read: Vec<String> = pickle::load_seekable(&mut file).unwrap();
+    assert_eq!(read, expected);
+    assert_eq!(rest(file), b"tail");
+    // Seeks: one to learn where the pickle starts; one back to its start to
+    // scan it for GETs when the memo is full, and one to where the read
+    // was; one to each str fetched again and one back; one after STOP.
+    let mut file = Awkward::new(&data);
+    let read: Vec<String> = pickle::load_seekable(&mut file).unwrap();
+    assert_eq!(read, expected);
+    assert_eq!(file.seeks, 1 + 2 + 10 * 2 + 1);
+    // The direct read itself, filtering from the default size (no fallback).
+    let read = direct::read_seekable::<Vec<String>>(
+        Cursor::new(&data),
+        &Limits::default(),
+        1 << 16,
+        1 << 16,
+    );
+    assert_eq!(read, Some(expected));
 }

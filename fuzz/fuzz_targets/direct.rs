@@ -1,10 +1,13 @@
 //! The direct typed read (`pickle::de::direct`, what `loads::<T>` tries
 //! first) against the graph path: it must never panic, and whenever it gives
-//! a value, the graph path must give the same one.
+//! a value, the graph path must give the same one. The direct read from a
+//! seekable stream (what `load_seekable::<T>` tries first) must give what
+//! the one from the slice gives, wherever its window cuts the input.
 #![no_main]
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
+use std::io::Cursor;
 
 use indexmap::IndexMap;
 use libfuzzer_sys::fuzz_target;
@@ -40,7 +43,16 @@ fn agrees<T: for<'de> FromPickle<'de> + Debug>(data: &[u8]) {
 
 /// [`agrees`] under `limits`, on both paths.
 fn agrees_within<T: for<'de> FromPickle<'de> + Debug>(data: &[u8], limits: &Limits) {
-    let Some(direct) = direct::read::<T>(data, limits) else {
+    let direct = direct::read::<T>(data, limits);
+    let chunk = 1 + data.len() % 23;
+    let filter_from = 1 + data.len() % 5;
+    let streamed = direct::read_seekable::<T>(Cursor::new(data), limits, chunk, filter_from);
+    assert_eq!(
+        format!("{streamed:?}"),
+        format!("{direct:?}"),
+        "stream and slice direct reads differ (window of {chunk}, memo filtered from {filter_from})"
+    );
+    let Some(direct) = direct else {
         return;
     };
     let graph = pickle::Unpickler::new()

@@ -1,4 +1,9 @@
 //! The memo as the direct reader keeps it: what a later GET can fetch again.
+//!
+//! Every entry takes 4 bytes, which a pickle of millions of objects makes
+//! megabytes. A stream that can seek ([`Source::gets`]) says which entries a
+//! GET will fetch, once the memo reaches [`FILTER_FROM`] entries: from then
+//! on the memo keeps those alone, and counts the others.
 
 use super::{is_put, Direct, Source};
 use crate::opcode::Opcode;
@@ -39,7 +44,124 @@ impl Memo {
     }
 }
 
+/// The memo size at which a source that can tell which entries a GET
+/// fetches is asked ([`Source::gets`]): 256 KiB of entries.
+pub(super) const FILTER_FROM: usize = 1 << 16;
+
+/// Memo indices, as a set of bits: those a GET names.
+#[doc(hidden)]
+#[derive(Default)]
+pub struct Gets(Vec<u64>);
+
+impl Gets {
+    pub(super) fn insert(&mut self, index: usize) {
+        let word = index / 64;
+        if word >= self.0.len() {
+            self.0.resize(word + 1, 0);
+        }
+        self.0[word] |= 1 << (index % 64);
+    }
+
+    pub(super) fn contains(&self, index: usize) -> bool {
+        self.0
+            .get(index / 64)
+            .is_some_and(|word| word >> (index % 64) & 1 == 1)
+    }
+}
+
+/// The memo once filtered: the entries at the indices a GET names, in
+/// index order, and how many entries there are in all.
+pub(super) struct Kept {
+    gets: Gets,
+    entries: Vec<(usize, Memo)>,
+    len: usize,
+}
+
+impl Kept {
+    fn push(&mut self, entry: Memo) {
+        if self.gets.contains(self.len) {
+            self.entries.push((self.len, entry));
+        }
+        self.len += 1;
+    }
+
+    /// Replaces the entry at `index`, below `len`.
+    fn set(&mut self, index: usize, entry: Memo) {
+        if self.gets.contains(index) {
+            match self.entries.binary_search_by_key(&index, |&(i, _)| i) {
+                Ok(at) => self.entries[at].1 = entry,
+                Err(at) => self.entries.insert(at, (index, entry)),
+            }
+        }
+    }
+
+    fn get(&self, index: usize) -> Option<Memo> {
+        let at = self
+            .entries
+            .binary_search_by_key(&index, |&(i, _)| i)
+            .ok()?;
+        Some(self.entries[at].1)
+    }
+
+    fn truncate(&mut self, len: usize) {
+        while self.entries.last().is_some_and(|&(i, _)| i >= len) {
+            self.entries.pop();
+        }
+        self.len = len;
+    }
+}
+
 impl<'de, S: Source<'de>> Direct<'de, S> {
+    /// How many entries the memo holds: the index MEMOIZE uses.
+    #[inline(always)]
+    pub(super) fn memo_len(&self) -> usize {
+        match &self.kept {
+            Some(kept) if S::COPIES => kept.len,
+            _ => self.memo.len(),
+        }
+    }
+
+    /// Adds the next entry.
+    #[inline(always)]
+    fn memo_push(&mut self, entry: Memo) {
+        if S::COPIES {
+            if let Some(kept) = &mut self.kept {
+                kept.push(entry);
+                return;
+            }
+        }
+        self.memo.push(entry);
+        if S::COPIES && self.memo.len() == self.filter_from {
+            self.filter_memo();
+        }
+    }
+
+    /// Keeps only the entries a GET fetches, if the source can tell which.
+    #[cold]
+    fn filter_memo(&mut self) {
+        if self.filtered {
+            return;
+        }
+        self.filtered = true;
+        if let Some(gets) = self.source.gets() {
+            let entries = (self.memo.iter().copied().enumerate())
+                .filter(|&(i, _)| gets.contains(i))
+                .collect();
+            let len = self.memo.len();
+            self.kept = Some(Box::new(Kept { gets, entries, len }));
+            self.memo = Vec::new();
+        }
+    }
+
+    /// Forgets the entries from `len` on: those of a reading undone.
+    #[inline]
+    pub(super) fn memo_truncate(&mut self, len: usize) {
+        match &mut self.kept {
+            Some(kept) if S::COPIES => kept.truncate(len),
+            _ => self.memo.truncate(len),
+        }
+    }
+
     /// The memo PUTs after an object: records what a later GET can use.
     #[inline(always)]
     pub(super) fn memoize(&mut self, entry: Memo) -> Option<()> {
@@ -49,14 +171,14 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
             Some(b)
                 if b == Opcode::Memoize.byte()
                     && self.input.pos < self.input.limit
-                    && self.memo.len() < self.limits.max_memo_entries
+                    && self.memo_len() < self.limits.max_memo_entries
                     && self
                         .source
                         .byte_at(self.input.pos + 1)
                         .is_some_and(|next| !is_put(next)) =>
             {
                 self.input.pos += 1;
-                self.memo.push(entry);
+                self.memo_push(entry);
                 Some(())
             }
             Some(b) if !is_put(b) => Some(()),
@@ -69,7 +191,7 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
             let index = match self.peek()? {
                 b if b == Opcode::Memoize.byte() => {
                     self.advance();
-                    self.memo.len()
+                    self.memo_len()
                 }
                 b if b == Opcode::BinPut.byte() => {
                     self.advance();
@@ -81,16 +203,19 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
                 }
                 _ => return Some(()),
             };
-            match index.cmp(&self.memo.len()) {
+            match index.cmp(&self.memo_len()) {
                 std::cmp::Ordering::Equal => {
-                    if self.memo.len() >= self.limits.max_memo_entries {
+                    if self.memo_len() >= self.limits.max_memo_entries {
                         return self.give_up();
                     }
-                    self.memo.push(entry);
+                    self.memo_push(entry);
                 }
                 std::cmp::Ordering::Less => {
                     self.overwrites += 1;
-                    self.memo[index] = entry;
+                    match &mut self.kept {
+                        Some(kept) if S::COPIES => kept.set(index, entry),
+                        _ => self.memo[index] = entry,
+                    }
                 }
                 // A sparse memo: the graph path's.
                 std::cmp::Ordering::Greater => return self.give_up(),
@@ -106,6 +231,9 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
         } else {
             u32::from_le_bytes(self.array()?) as usize
         };
-        self.memo.get(index).copied()
+        match &self.kept {
+            Some(kept) if S::COPIES => kept.get(index),
+            _ => self.memo.get(index).copied(),
+        }
     }
 }

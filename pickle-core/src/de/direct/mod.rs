@@ -35,7 +35,8 @@ mod source;
 use std::borrow::Cow;
 
 pub use containers::Fields;
-use memo::Memo;
+pub use memo::Gets;
+use memo::{Kept, Memo};
 pub use source::{Reference, Slice, Source, Stream};
 
 use crate::opcode::Opcode;
@@ -107,6 +108,12 @@ pub struct Direct<'de, S = Slice<'de>> {
     source: S,
     input: Input,
     memo: Vec<Memo>,
+    /// The memo filtered to the entries a GET fetches, in place of `memo`.
+    kept: Option<Box<Kept>>,
+    /// Whether the memo was offered to be filtered.
+    filtered: bool,
+    /// The memo size at which it is: [`memo::FILTER_FROM`], or less in tests.
+    filter_from: usize,
     /// The globals the memo refers to: their modules and names.
     globals: Vec<(Cow<'de, str>, Cow<'de, str>)>,
     /// The global (by index) last found to be one of the classes (by
@@ -140,6 +147,9 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
             },
             source,
             memo: Vec::new(),
+            kept: None,
+            filtered: false,
+            filter_from: memo::FILTER_FROM,
             globals: Vec::new(),
             instance_of: None,
             overwrites: 0,
@@ -331,7 +341,7 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
     pub fn checkpoint(&self) -> Checkpoint {
         Checkpoint {
             input: self.input,
-            memo: self.memo.len(),
+            memo: self.memo_len(),
             overwrites: self.overwrites,
             height: self.height,
             objects: self.objects,
@@ -347,11 +357,11 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
             return self.give_up();
         }
         self.wasted += self.input.pos - at.input.pos;
-        if self.wasted > self.source.seen().saturating_mul(2) + 4096 {
+        if self.wasted > self.source.seen().saturating_mul(2).saturating_add(4096) {
             return self.give_up();
         }
         self.input = at.input;
-        self.memo.truncate(at.memo);
+        self.memo_truncate(at.memo);
         self.height = at.height;
         self.objects = at.objects;
         self.alloc = at.alloc;
@@ -377,22 +387,28 @@ pub fn read<'de, T: FromPickle<'de>>(data: &'de [u8], limits: &Limits) -> Option
 }
 
 /// Reads a whole pickle as a `T` directly from a seekable stream, `chunk`
-/// bytes at a time, or `None` where [`Unpickler::load_seekable`] reads it
-/// again through the graph; the stream is then left where the read stopped.
+/// bytes at a time, keeping only the memo entries a GET fetches once the
+/// memo has `filter_from` entries; or `None` where
+/// [`Unpickler::load_seekable`] reads it again through the graph (the
+/// stream is then left where the read stopped).
 ///
-/// What `load_seekable` tries first, public for tests that check it
-/// against [`read`] at every edge of the window.
+/// What `load_seekable` tries first (with a chunk of 64 KiB, and filtering
+/// from 65,536 entries), public for tests that check it against [`read`] at
+/// every edge of the window, with and without the filter.
 ///
 /// [`Unpickler::load_seekable`]: crate::Unpickler::load_seekable
 pub fn read_seekable<'de, T: FromPickle<'de>>(
     reader: impl std::io::Read + std::io::Seek,
     limits: &Limits,
     chunk: usize,
+    filter_from: usize,
 ) -> Option<T> {
     let source = Stream::new(reader, limits.max_input_bytes)
         .ok()?
         .chunk(chunk);
-    read_from(source, limits).0
+    let mut r = Direct::new(source, limits);
+    r.filter_from = filter_from;
+    read_pickle(&mut r)
 }
 
 /// Reads a whole pickle as a `T` directly from `source`, or `None` to take

@@ -12,9 +12,9 @@
 
 use std::io::{self, Read as _};
 
-use super::Memo;
+use super::{Gets, Memo};
 use crate::fast_map::FastMap;
-use crate::opcode::Opcode;
+use crate::opcode::{ArgKind, Opcode};
 pub use crate::read::Reference;
 
 /// The input of the direct reader. Not an API: see [`super`].
@@ -49,6 +49,13 @@ pub trait Source<'de> {
 
     /// How many bytes were read, at least: what bounds the work of readings undone.
     fn seen(&self) -> usize;
+
+    /// The memo indices a GET of the whole pickle names, for a source that
+    /// can read ahead and come back; `None` if it cannot tell. A slice,
+    /// whose bytes are at hand anyway, does not.
+    fn gets(&mut self) -> Option<Gets> {
+        None
+    }
 }
 
 /// The length of the header (opcode and length) of the str opcode `op`.
@@ -137,6 +144,9 @@ impl<'de> Source<'de> for Slice<'de> {
 /// How much a stream reads at a time, and the least a window holds when it can.
 const CHUNK: usize = 64 * 1024;
 
+/// How much of what was read a window keeps behind where reading goes on.
+const BEHIND: usize = 4 * 1024;
+
 /// A pickle in a seekable stream, read through a window.
 ///
 /// Any read error, or a read past the input limit or 2 GiB (where the
@@ -211,8 +221,11 @@ impl<R: io::Read + io::Seek> Stream<R> {
         if start >= self.start && end <= buf_end {
             return true;
         }
-        if start < self.start || start > buf_end || self.lost {
-            // Back to a checkpoint or a str before the window, or on past it.
+        if start >= self.max {
+            return false;
+        }
+        if start < self.start || start > buf_end.saturating_add(self.chunk) || self.lost {
+            // Back to a checkpoint or a str before the window, or far past it.
             if self
                 .reader
                 .seek(io::SeekFrom::Start(self.origin + start as u64))
@@ -225,9 +238,8 @@ impl<R: io::Read + io::Seek> Stream<R> {
             self.buf.clear();
             self.start = start;
             self.eof = false;
-        } else if start > self.start {
-            self.buf.drain(..start - self.start);
-            self.start = start;
+        } else {
+            self.drop_before(start);
         }
         // A window grown for a long str does not stay that big.
         if self.buf.capacity() > 4 * CHUNK && self.buf.len() <= CHUNK {
@@ -251,8 +263,20 @@ impl<R: io::Read + io::Seek> Stream<R> {
                 }
             }
         }
+        // A short way past the window is read through rather than sought.
+        self.drop_before(start);
         self.seen = self.seen.max(self.start + self.buf.len());
-        end <= self.max && end <= self.start + self.buf.len()
+        self.start <= start && end <= self.start + self.buf.len()
+    }
+
+    /// Drops the bytes of the window before `start`, as far as it has them,
+    /// but the last [`BEHIND`]: a str's text, taken after the opcodes that
+    /// follow it, is still there.
+    fn drop_before(&mut self, start: usize) {
+        let keep_from = start.saturating_sub(BEHIND);
+        let drop = keep_from.saturating_sub(self.start).min(self.buf.len());
+        self.buf.drain(..drop);
+        self.start += drop;
     }
 
     /// Reads the str whose opcode is at `at` from the stream, and returns
@@ -286,6 +310,90 @@ impl<R: io::Read + io::Seek> Stream<R> {
     }
 }
 
+impl<R: io::Read + io::Seek> Stream<R> {
+    /// One pass over the pickle's opcodes to its STOP, through the window,
+    /// noting the index of every GET. `None` for anything that is not a
+    /// pickle, and for a GET far past the entries PUT so far (a sparse memo,
+    /// which the direct reader does not take anyway).
+    fn scan_gets(&mut self) -> Option<Gets> {
+        let mut gets = Gets::default();
+        let (mut pos, mut puts) = (0, 0usize);
+        loop {
+            let op = Opcode::from_byte(self.byte_at(pos)?)?;
+            pos += 1;
+            let index = match op {
+                Opcode::BinGet => Some(usize::from(self.byte_at(pos)?)),
+                Opcode::LongBinGet => Some(self.uint(pos, 4)?),
+                Opcode::Get => std::str::from_utf8(&self.line(pos, self.max)?)
+                    .ok()?
+                    .parse()
+                    .ok(),
+                Opcode::Memoize | Opcode::Put | Opcode::BinPut | Opcode::LongBinPut => {
+                    puts += 1;
+                    None
+                }
+                _ => None,
+            };
+            if let Some(index) = index {
+                if index > puts.saturating_mul(2).saturating_add(1024) {
+                    return None;
+                }
+                gets.insert(index);
+            }
+            if op == Opcode::Stop {
+                return Some(gets);
+            }
+            pos = self.skip_arg(op.info().arg, pos)?;
+        }
+    }
+
+    /// Where the argument of kind `kind` that starts at `pos` ends.
+    fn skip_arg(&mut self, kind: ArgKind, pos: usize) -> Option<usize> {
+        let line = |this: &mut Self, pos: usize| Some(pos + this.line(pos, this.max)?.len() + 1);
+        let counted = |this: &mut Self, width: usize| {
+            let len = this.uint(pos, width)?;
+            // A negative length (string4, long4) is not a pickle's.
+            let signed = matches!(kind, ArgKind::String4 | ArgKind::Long4);
+            if signed && len >= 1 << 31 {
+                return None;
+            }
+            (pos + width).checked_add(len)
+        };
+        match kind {
+            ArgKind::None => Some(pos),
+            ArgKind::Uint1 => Some(pos + 1),
+            ArgKind::Uint2 => Some(pos + 2),
+            ArgKind::Int4 | ArgKind::Uint4 => Some(pos + 4),
+            ArgKind::Uint8 | ArgKind::Float8 => Some(pos + 8),
+            ArgKind::DecimalNlShort
+            | ArgKind::DecimalNlLong
+            | ArgKind::FloatNl
+            | ArgKind::StringNl
+            | ArgKind::StringNlNoescape
+            | ArgKind::UnicodeStringNl => line(self, pos),
+            ArgKind::StringNlNoescapePair => {
+                let pos = line(self, pos)?;
+                line(self, pos)
+            }
+            ArgKind::String1 | ArgKind::Bytes1 | ArgKind::UnicodeString1 | ArgKind::Long1 => {
+                counted(self, 1)
+            }
+            ArgKind::String4 | ArgKind::Long4 | ArgKind::Bytes4 | ArgKind::UnicodeString4 => {
+                counted(self, 4)
+            }
+            ArgKind::Bytes8 | ArgKind::ByteArray8 | ArgKind::UnicodeString8 => counted(self, 8),
+        }
+    }
+
+    /// The little-endian unsigned int of `width` bytes at `pos`.
+    fn uint(&mut self, pos: usize, width: usize) -> Option<usize> {
+        let bytes = self.range(pos, pos.checked_add(width)?)?;
+        let mut le = [0; 8];
+        le[..width].copy_from_slice(&bytes);
+        usize::try_from(u64::from_le_bytes(le)).ok()
+    }
+}
+
 impl<'de, R: io::Read + io::Seek> Source<'de> for Stream<R> {
     const COPIES: bool = true;
 
@@ -299,7 +407,7 @@ impl<'de, R: io::Read + io::Seek> Source<'de> for Stream<R> {
 
     #[inline]
     fn range(&mut self, start: usize, end: usize) -> Option<Reference<'de, '_>> {
-        if !self.fill(start, end) {
+        if end < start || !self.fill(start, end) {
             return None;
         }
         Some(Reference::Copied(
@@ -327,6 +435,9 @@ impl<'de, R: io::Read + io::Seek> Source<'de> for Stream<R> {
     }
 
     fn line(&mut self, start: usize, end: usize) -> Option<Reference<'de, '_>> {
+        if end <= start {
+            return None;
+        }
         // A window of a chunk, then twice as much each time: each byte
         // is searched a bounded number of times.
         let mut want = start.saturating_add(self.chunk).min(end);
@@ -364,5 +475,9 @@ impl<'de, R: io::Read + io::Seek> Source<'de> for Stream<R> {
     #[inline(always)]
     fn seen(&self) -> usize {
         self.seen
+    }
+
+    fn gets(&mut self) -> Option<Gets> {
+        self.scan_gets()
     }
 }
