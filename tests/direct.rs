@@ -481,6 +481,19 @@ fn a_global_line_past_the_frame_end_is_refused_from_a_stream_too() {
     assert_eq!(agrees::<Doc>(&data), None);
 }
 
+#[test]
+fn an_opcode_just_past_a_frame_is_read_from_after_it() {
+    // pickle.dumps(['x' * 10, 'a' * 70000, 'b'], protocol=4): the long str's
+    // BINUNICODE starts where the first frame ends, outside any frame.
+    let mut data =
+        b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00]\x94(\x8c\nxxxxxxxxxx\x94Xp\x11\x01\x00"
+            .to_vec();
+    data.extend_from_slice(&[b'a'; 70_000]);
+    data.extend_from_slice(b"\x95\x07\x00\x00\x00\x00\x00\x00\x00\x94\x8c\x01b\x94e.");
+    let expected = vec!["x".repeat(10), "a".repeat(70_000), "b".to_owned()];
+    assert_eq!(agrees::<Vec<String>>(&data), Some(expected));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
 

@@ -13,8 +13,11 @@ use pickle::numpy::half::f16;
 use pickle::numpy::ndarray::{Array1, ArrayD, ArrayViewD, CowArray, IxDyn};
 use pickle::numpy::num_complex::Complex;
 use pickle::numpy::{Dtype, Element, Numpy2, NumpyScalar, OpaqueArray, OpaqueData};
+use std::io::Cursor;
+
+use pickle::de::direct;
 use pickle::value::Buffer;
-use pickle::{Pickler, Unpickler, Value};
+use pickle::{Limits, Pickler, Unpickler, Value};
 use serde_json::{json, Value as Json};
 
 const SCRIPT: &str = "tests/python/numpy_interop.py";
@@ -323,6 +326,39 @@ fn load_checks<T: Sample>(
     Ok(())
 }
 
+/// The direct read (what `loads` tries first) gives the array or nothing,
+/// and the array when `taken`; the direct read from a stream (what
+/// `load_seekable` tries first) gives what it gives, wherever the stream's
+/// window cuts the data; `load_seekable` gives the array.
+fn direct_checks<T: Sample>(bytes: &[u8], want: &ArrayD<T>, taken: bool) -> Result<(), String> {
+    let limits = Limits::default();
+    let read = direct::read::<ArrayD<T>>(bytes, &limits);
+    let fortran_only = |x: &ArrayD<T>| !x.is_standard_layout() && x.t().is_standard_layout();
+    match &read {
+        Some(a) if a != want || fortran_only(a) != fortran_only(want) => {
+            return Err(format!(
+                "direct read gave {a:?} (strides {:?})",
+                a.strides()
+            ))
+        }
+        None if taken => return Err("the direct read gave up".into()),
+        _ => {}
+    }
+    for chunk in [1, 3, 4096] {
+        let streamed = direct::read_seekable::<ArrayD<T>>(Cursor::new(bytes), &limits, chunk, 1);
+        if streamed != read {
+            return Err(format!(
+                "the direct read from a stream in {chunk}-byte pieces gave {streamed:?}"
+            ));
+        }
+    }
+    let loaded: ArrayD<T> = pickle::load_seekable(Cursor::new(bytes)).map_err(|e| e.to_string())?;
+    if loaded != want || fortran_only(&loaded) != fortran_only(want) {
+        return Err(format!("load_seekable gave {loaded:?}"));
+    }
+    Ok(())
+}
+
 fn byte_checks<T: Sample>(py_major: u32, case: &Json, answer: &Json) -> Vec<String> {
     let (_, shape, fortran) = case_parts(case);
     let want = expected::<T>(&shape, fortran);
@@ -337,6 +373,10 @@ fn byte_checks<T: Sample>(py_major: u32, case: &Json, answer: &Json) -> Vec<Stri
         .collect();
     for (p, theirs) in in_band.iter().enumerate() {
         if let Err(e) = load_checks(theirs, &[], &want) {
+            fail(format!("numpy {py_major} p{p}: {e}"));
+        }
+        // Protocol 5 writes `_frombuffer`, which the direct read takes.
+        if let Err(e) = direct_checks(theirs, &want, p == 5) {
             fail(format!("numpy {py_major} p{p}: {e}"));
         }
         let p8 = p as u8;
@@ -427,7 +467,11 @@ fn byte_checks<T: Sample>(py_major: u32, case: &Json, answer: &Json) -> Vec<Stri
         fail("Numpy2 out-of-band differs from numpy 2".into());
     }
     for (i, h) in answer["big_endian"].as_array().unwrap().iter().enumerate() {
-        if let Err(e) = load_checks(&unhex(h.as_str().unwrap()), &[], &want) {
+        let theirs = unhex(h.as_str().unwrap());
+        if let Err(e) = load_checks(&theirs, &[], &want) {
+            fail(format!("big-endian #{i}: {e}"));
+        }
+        if let Err(e) = direct_checks(&theirs, &want, false) {
             fail(format!("big-endian #{i}: {e}"));
         }
     }

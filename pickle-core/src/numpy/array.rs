@@ -7,6 +7,7 @@ use ndarray::{Array, ArrayBase, ArrayView, CowArray, Data, Dimension, IxDyn, Sha
 
 use super::dtype::decode;
 use super::{called, write_byte, Dtype, Element, Format, NumpyPickle, MULTIARRAY, NUMERIC};
+use crate::de::direct::{Direct, Source};
 use crate::de::FromPickle;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ser::{ToPickle, Writer};
@@ -200,6 +201,12 @@ impl<'de, T: Element, D: Dimension> FromPickle<'de> for Array<T, D> {
         let (dtype, raw) = parts.typed::<T>()?;
         let data = decode::<T>(raw.bytes(), dtype)?;
         Array::from_shape_vec(parts.shape_for::<D>()?, data).map_err(shape_error)
+    }
+
+    const DIRECT: bool = true;
+
+    fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
+        super::direct::array(r)
     }
 }
 

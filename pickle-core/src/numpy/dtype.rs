@@ -10,7 +10,7 @@ use super::{Format, NumpyPickle};
 use crate::de::FromPickle;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ser::{ToPickle, Writer};
-use crate::value::Node;
+use crate::value::{Node, Object};
 
 mod sealed {
     pub trait Sealed {}
@@ -47,6 +47,10 @@ pub trait Element:
     /// bytes are not a valid `Self` (a bool other than 0 or 1).
     #[doc(hidden)]
     fn from_native_bytes(raw: &[u8]) -> Option<Vec<Self>>;
+    /// Appends the elements of native-order bytes (a whole number of
+    /// them) to `out`, or `None` as [`Element::from_native_bytes`].
+    #[doc(hidden)]
+    fn extend_from_native_bytes(out: &mut Vec<Self>, raw: &[u8]) -> Option<()>;
 }
 
 macro_rules! element {
@@ -59,6 +63,14 @@ macro_rules! element {
                 let mut out = vec![<$t as bytemuck::Zeroable>::zeroed(); raw.len() / std::mem::size_of::<$t>()];
                 bytemuck::cast_slice_mut::<$t, u8>(&mut out).copy_from_slice(raw);
                 Some(out)
+            }
+            fn extend_from_native_bytes(out: &mut Vec<Self>, raw: &[u8]) -> Option<()> {
+                let size = std::mem::size_of::<$t>();
+                if raw.len() % size != 0 {
+                    return None;
+                }
+                out.extend(raw.chunks_exact(size).map(bytemuck::pod_read_unaligned::<$t>));
+                Some(())
             }
         }
     )*};
@@ -92,6 +104,16 @@ impl Element for bool {
                 _ => None,
             })
             .collect()
+    }
+    fn extend_from_native_bytes(out: &mut Vec<Self>, raw: &[u8]) -> Option<()> {
+        for &b in raw {
+            out.push(match b {
+                0 => false,
+                1 => true,
+                _ => return None,
+            });
+        }
+        Some(())
     }
 }
 
@@ -236,33 +258,52 @@ impl Dtype {
             .item(0)
             .and_then(|n| n.as_str())
             .ok_or_else(not_dtype)?;
-        let (mut byte_order, kind, itemsize) = parse_name(name).ok_or_else(|| {
-            Error::type_mismatch("numpy.dtype of a number kind", format!("dtype {name:?}"))
-        })?;
-        if let Some(state) = instance.state.map(|id| node.graph().node(id)) {
-            let items: Vec<Node<'_, '_>> = state.items().ok_or_else(not_dtype)?.collect();
+        let state = match instance.state.map(|id| node.graph().node(id)) {
+            Some(state) => Some(
+                state
+                    .items()
+                    .ok_or_else(not_dtype)?
+                    .map(|item| match item.object() {
+                        Object::None => StateItem::None,
+                        Object::Str(s) => StateItem::Str(s),
+                        _ => StateItem::Other,
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            None => None,
+        };
+        Dtype::from_parts(name, state.as_deref()).map_err(|fault| match fault {
+            Fault::NotDtype => not_dtype(),
+            fault => fault.into_error(name),
+        })
+    }
+
+    /// The dtype named `name` (`'f8'`), with the items of its state, if
+    /// BUILD applied one: what both the graph path and the direct reader
+    /// read a dtype from.
+    pub(crate) fn from_parts(name: &str, state: Option<&[StateItem<'_>]>) -> Result<Dtype, Fault> {
+        let (mut byte_order, kind, itemsize) = parse_name(name).ok_or(Fault::Name)?;
+        if let Some(items) = state {
             // (endian, subarray, fields, ...) for 5 items; (version, endian, subarray, ...) above.
             let (endian, rest) = match items.len() {
                 5 => (0, &items[1..]),
                 n if n >= 6 => (1, &items[2..]),
-                _ => return Err(not_dtype()),
+                _ => return Err(Fault::NotDtype),
             };
+            let set = |item: &StateItem<'_>| !matches!(item, StateItem::None);
             let structured = match items.len() {
-                5 | 6 => rest[..2].iter().any(|n| !n.is_none()),
-                _ => rest[..3].iter().any(|n| !n.is_none()),
+                5 | 6 => rest[..2].iter().any(set),
+                _ => rest[..3].iter().any(set),
             };
             if structured {
-                return Err(Error::type_mismatch(
-                    "numpy.dtype of a number kind",
-                    "a structured or subarray dtype",
-                ));
+                return Err(Fault::Structured);
             }
-            byte_order = match items[endian].as_str() {
-                Some("<") => ByteOrder::Little,
-                Some(">") => ByteOrder::Big,
-                Some("=") => ByteOrder::NATIVE,
-                Some("|") => ByteOrder::NotApplicable,
-                _ => return Err(not_dtype()),
+            byte_order = match items[endian] {
+                StateItem::Str("<") => ByteOrder::Little,
+                StateItem::Str(">") => ByteOrder::Big,
+                StateItem::Str("=") => ByteOrder::NATIVE,
+                StateItem::Str("|") => ByteOrder::NotApplicable,
+                _ => return Err(Fault::NotDtype),
             };
         }
         if itemsize == 1 {
@@ -273,6 +314,35 @@ impl Dtype {
             itemsize,
             byte_order,
         })
+    }
+}
+
+/// An item of a dtype's state, as far as reading the dtype looks at it.
+pub(crate) enum StateItem<'a> {
+    None,
+    Str(&'a str),
+    Other,
+}
+
+/// Why a dtype could not be read.
+pub(crate) enum Fault {
+    /// Not a dtype's shape at all.
+    NotDtype,
+    /// A name that is not a number kind's.
+    Name,
+    /// A structured or subarray dtype.
+    Structured,
+}
+
+impl Fault {
+    fn into_error(self, name: &str) -> Error {
+        match self {
+            Fault::Structured => Error::type_mismatch(
+                "numpy.dtype of a number kind",
+                "a structured or subarray dtype",
+            ),
+            _ => Error::type_mismatch("numpy.dtype of a number kind", format!("dtype {name:?}")),
+        }
     }
 }
 

@@ -52,6 +52,7 @@ pub use ndarray;
 pub use num_complex;
 
 mod array;
+mod direct;
 mod dtype;
 mod opaque;
 mod scalar;

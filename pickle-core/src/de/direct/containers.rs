@@ -197,7 +197,7 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
 
     /// A global pushed by GLOBAL or STACK_GLOBAL (protocol 4 and up), or fetched from the memo.
     /// Returns the global's index in [`Direct::globals`], which holds its module and its name.
-    fn global(&mut self) -> Option<u32> {
+    pub(super) fn global(&mut self) -> Option<u32> {
         let op = self.peek()?;
         if op == Opcode::BinGet.byte() || op == Opcode::LongBinGet.byte() {
             self.advance();

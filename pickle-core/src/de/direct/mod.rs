@@ -27,6 +27,7 @@
 //! This is an optimization, not an API: the items here are hidden from the
 //! docs and may change.
 
+mod calls;
 mod containers;
 mod memo;
 mod scalars;
@@ -173,12 +174,16 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
     /// The next opcode byte, without taking it; FRAME headers before it are taken.
     #[inline(always)]
     pub fn peek(&mut self) -> Option<u8> {
-        // Inside a frame, or at its end (where it closes): the next byte
-        // is the same either way.
-        match self.source.byte_at(self.input.pos) {
-            Some(byte) if byte != Opcode::Frame.byte() => Some(byte),
-            _ => self.peek_slow(),
+        // Inside a frame, or outside any: at a frame's end, the slow path
+        // closes it, so that the opcode's argument is read after it.
+        if self.input.pos < self.input.limit {
+            if let Some(byte) = self.source.byte_at(self.input.pos) {
+                if byte != Opcode::Frame.byte() {
+                    return Some(byte);
+                }
+            }
         }
+        self.peek_slow()
     }
 
     #[cold]

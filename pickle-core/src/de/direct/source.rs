@@ -50,6 +50,10 @@ pub trait Source<'de> {
     /// How many bytes were read, at least: what bounds the work of readings undone.
     fn seen(&self) -> usize;
 
+    /// Whether the input holds bytes up to `end`: what makes a length it
+    /// declares safe to allocate for.
+    fn holds(&mut self, end: usize) -> bool;
+
     /// The memo indices a GET of the whole pickle names, for a source that
     /// can read ahead and come back; `None` if it cannot tell. A slice,
     /// whose bytes are at hand anyway, does not.
@@ -135,6 +139,10 @@ impl<'de> Source<'de> for Slice<'de> {
         self.data.len()
     }
 
+    fn holds(&mut self, end: usize) -> bool {
+        end <= self.data.len()
+    }
+
     #[inline(always)]
     fn seen(&self) -> usize {
         self.data.len()
@@ -172,6 +180,8 @@ pub struct Stream<R> {
     seen: usize,
     /// How much to read at a time: [`CHUNK`], or less in tests.
     chunk: usize,
+    /// The length of the stream from the pickle's start, once asked.
+    len: Option<usize>,
     /// The strs fetched again from outside the window, by the place of their opcode.
     strs: FastMap<usize, Box<[u8]>>,
 }
@@ -191,6 +201,7 @@ impl<R: io::Read + io::Seek> Stream<R> {
             max,
             seen: 0,
             chunk: CHUNK,
+            len: None,
             strs: FastMap::default(),
         })
     }
@@ -475,6 +486,23 @@ impl<'de, R: io::Read + io::Seek> Source<'de> for Stream<R> {
     #[inline(always)]
     fn seen(&self) -> usize {
         self.seen
+    }
+
+    fn holds(&mut self, end: usize) -> bool {
+        if end <= self.start + self.buf.len() {
+            return true;
+        }
+        if self.len.is_none() {
+            // Where the stream ends, then back to the end of the window.
+            let resume = self.origin + (self.start + self.buf.len()) as u64;
+            let len = self.reader.seek(io::SeekFrom::End(0));
+            if self.reader.seek(io::SeekFrom::Start(resume)).is_err() {
+                self.lost = true;
+            }
+            let len = len.ok().and_then(|len| len.checked_sub(self.origin));
+            self.len = Some(len.and_then(|len| usize::try_from(len).ok()).unwrap_or(0));
+        }
+        self.len.is_some_and(|len| end <= len)
     }
 
     fn gets(&mut self) -> Option<Gets> {

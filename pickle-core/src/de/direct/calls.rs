@@ -1,0 +1,150 @@
+//! Objects made by calls, as numpy pickles its arrays: a global, a tuple of
+//! arguments, REDUCE, BUILD with a state; and the bytes they are made from.
+
+use super::{Direct, Memo, Source};
+use crate::opcode::Opcode;
+
+impl<'de, S: Source<'de>> Direct<'de, S> {
+    /// Takes the next opcode, which must be `op`.
+    #[inline]
+    fn expect(&mut self, op: Opcode) -> Option<()> {
+        self.eat(op)?.then_some(())
+    }
+
+    /// A global (GLOBAL, STACK_GLOBAL, or a GET of one) that is one of
+    /// `modules`.`name`, else `None`.
+    pub fn global_is(&mut self, modules: &[&str], name: &str) -> Option<()> {
+        let index = self.global()?;
+        let (module, qualname) = self.globals.get(index as usize)?;
+        (qualname == name && modules.iter().any(|m| module == m)).then_some(())
+    }
+
+    /// A tuple of `len` items, which `items` reads (in order), written as
+    /// CPython writes one: EMPTY_TUPLE, the items then TUPLE1 to TUPLE3, or
+    /// MARK, the items, TUPLE.
+    pub fn tuple<T>(
+        &mut self,
+        len: usize,
+        items: impl FnOnce(&mut Self) -> Option<T>,
+    ) -> Option<T> {
+        let marked = self.eat(Opcode::Mark)?;
+        if marked {
+            self.height += 1;
+        } else if len == 0 && self.eat(Opcode::EmptyTuple)? {
+            self.push()?;
+            self.memoize(Memo::OTHER)?;
+            return items(self);
+        }
+        let value = items(self)?;
+        let end = match (marked, len) {
+            (true, _) => Opcode::Tuple,
+            (false, 1) => Opcode::Tuple1,
+            (false, 2) => Opcode::Tuple2,
+            (false, 3) => Opcode::Tuple3,
+            _ => return None,
+        };
+        self.expect(end)?;
+        self.pop(len + usize::from(marked));
+        self.push()?;
+        self.memoize(Memo::OTHER)?;
+        Some(value)
+    }
+
+    /// A tuple of any length, whose items `item` reads, written as CPython
+    /// writes one (as [`Direct::tuple`]).
+    pub fn tuple_of<T>(&mut self, mut item: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+        if self.eat(Opcode::EmptyTuple)? {
+            self.push()?;
+            self.memoize(Memo::OTHER)?;
+            return Some(Vec::new());
+        }
+        let marked = self.eat(Opcode::Mark)?;
+        if marked {
+            self.height += 1;
+        }
+        let mut items = Vec::new();
+        loop {
+            let next = self.peek()?;
+            let end = match (marked, items.len()) {
+                (true, _) => Opcode::Tuple,
+                (false, 1) => Opcode::Tuple1,
+                (false, 2) => Opcode::Tuple2,
+                (false, 3) => Opcode::Tuple3,
+                _ => Opcode::Stop,
+            };
+            if next == end.byte() && end != Opcode::Stop {
+                self.advance();
+                break;
+            }
+            if !marked && items.len() == 3 {
+                return None;
+            }
+            items.push(item(self)?);
+            self.grow(items.len(), 1)?;
+        }
+        self.pop(items.len() + usize::from(marked));
+        self.push()?;
+        self.memoize(Memo::OTHER)?;
+        Some(items)
+    }
+
+    /// REDUCE: the global and the tuple below it called. Not one the
+    /// unpickler folds into another object (see `folds_newobj`): the
+    /// caller's global says which.
+    pub fn reduce(&mut self) -> Option<()> {
+        self.expect(Opcode::Reduce)?;
+        self.pop(2);
+        self.push()?;
+        self.memoize(Memo::OTHER)
+    }
+
+    /// BUILD: the state just read applied to the object below it.
+    pub fn build(&mut self) -> Option<()> {
+        self.expect(Opcode::Build)?;
+        self.pop(1);
+        Some(())
+    }
+
+    /// A bytes or a bytearray (SHORT_BINBYTES, BINBYTES, BINBYTES8,
+    /// BYTEARRAY8), given to `sink` in pieces, in order: the whole of it from
+    /// a slice, a window at a time from a stream. With the first piece comes
+    /// the whole length, if the input holds that many bytes (a length the
+    /// input declares is not trusted before that). Returns the length.
+    pub fn byte_payload(
+        &mut self,
+        mut sink: impl FnMut(&[u8], Option<usize>) -> Option<()>,
+    ) -> Option<usize> {
+        let op = self.peek()?;
+        if op == Opcode::ByteArray8.byte() && self.proto < 5 {
+            return None;
+        }
+        self.advance();
+        let n = match op {
+            b if b == Opcode::ShortBinBytes.byte() => usize::from(self.byte()?),
+            b if b == Opcode::BinBytes.byte() => u32::from_le_bytes(self.array()?) as usize,
+            b if b == Opcode::BinBytes8.byte() || b == Opcode::ByteArray8.byte() => {
+                usize::try_from(u64::from_le_bytes(self.array()?)).ok()?
+            }
+            _ => return None,
+        };
+        let start = self.skip(n)?;
+        let end = start + n;
+        // The graph holds a copy of a bytearray, and of bytes read from a stream.
+        if S::COPIES || op == Opcode::ByteArray8.byte() {
+            self.charge(n)?;
+        }
+        let mut len = self.source.holds(end).then_some(n);
+        let mut at = start;
+        while at < end {
+            let piece = self.source.window(at, end);
+            if piece.is_empty() {
+                return None;
+            }
+            at += piece.len();
+            sink(&piece, len.take())?;
+        }
+        self.push()?;
+        self.memoize(Memo::OTHER)?;
+        Some(n)
+    }
+}
