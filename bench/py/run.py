@@ -496,8 +496,10 @@ class Report:
             "`pickle::value::Value` graph), **serde-pickle** (the serde crate; only the workloads it "
             "can express), and CPython 3.11's C `_pickle` with the garbage collector on (**CPython GC "
             "on**, the default) and off (**CPython GC off**, `gc.disable()`). `dumps` writes "
-            "protocol 5; `loads` reads from bytes in memory; `stream` reads from the file through a "
-            "`BufReader` and reports the peak heap against the heap the result holds; `memory` is the "
+            "protocol 5; `loads` reads from bytes in memory; `stream` reads the file with "
+            "`pickle::load_seekable` (through a window, never the whole file; typed values straight "
+            "from it, a `Value` through the graph) and reports the peak heap against the heap the "
+            "result holds; `memory` is the "
             "memory the loaded object holds (Rust: heap in use; CPython: `tracemalloc`).",
             "",
             f"Every measurement runs in fresh processes (so peak RSS is its own): {self.rounds} "

@@ -77,7 +77,8 @@ pub fn loads<'de, T: de::FromPickle<'de>>(data: &'de [u8]) -> Result<T> {
 ///
 /// The stream is read through a buffer, so bytes after the pickle's STOP may
 /// be consumed; use [`Unpickler::load_buffered`] to read several pickles from one stream.
-/// See [`Unpickler::load`] on memory, and on when [`loads`] is faster.
+/// See [`Unpickler::load`] on memory, and on when [`loads`] is faster. From a
+/// `File`, [`load_seekable`] reads a typed value without the object graph.
 pub fn load<T: de::FromPickle<'static>>(reader: impl io::Read) -> Result<T> {
     Unpickler::new().load(reader)
 }

@@ -6,12 +6,17 @@
 //! with no graph in between. The direct reader knows the shapes CPython
 //! writes for the types that implement it (protocol 2 and up, binary
 //! opcodes: ints, floats, bools, `None`, strs, lists, dicts, and instances of
-//! `#[derive(Pickle)]` classes with a `__dict__`). On anything else (another
-//! shape, a memo reference to a container, input it doubts, a limit it
-//! might reach, an input of 2 GiB or more) it gives up, and the load runs
-//! the graph path from the start.
+//! `#[derive(Pickle)]` classes with a `__dict__`, numpy arrays as protocol 5
+//! writes them). On anything else (another shape, a memo reference to a
+//! container, input it doubts, a limit it might reach, an input of 2 GiB or
+//! more) it gives up, and the load runs the graph path from the start.
 //! So a direct read either gives what the graph path would give, or nothing:
 //! every error, and every object it does not know, is the graph path's.
+//!
+//! `load_seekable::<T>` does the same from a stream that can seek: the
+//! reader's [`Source`] is then a [`Stream`], a window over the stream
+//! rather than a slice, which seeks to go back; on giving up, the stream
+//! is read again from the pickle's start through the graph.
 //!
 //! The reader is a recursive descent over the unpickler's stack program.
 //! Pickles are postfix, so whether a list is complete or has more items
