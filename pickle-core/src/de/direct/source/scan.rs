@@ -1,0 +1,90 @@
+//! One pass over a stream's opcodes, for the memo indices its GETs name.
+
+use std::io;
+
+use super::{Gets, Source, Stream};
+use crate::opcode::{ArgKind, Opcode};
+
+impl<R: io::Read + io::Seek> Stream<R> {
+    /// One pass over the pickle's opcodes to its STOP, through the window,
+    /// noting the index of every GET. `None` for anything that is not a
+    /// pickle, and for a GET far past the entries PUT so far (a sparse memo,
+    /// which the direct reader does not take anyway).
+    pub(super) fn scan_gets(&mut self) -> Option<Gets> {
+        let mut gets = Gets::default();
+        let (mut pos, mut puts) = (0, 0usize);
+        loop {
+            let op = Opcode::from_byte(self.byte_at(pos)?)?;
+            pos += 1;
+            let index = match op {
+                Opcode::BinGet => Some(usize::from(self.byte_at(pos)?)),
+                Opcode::LongBinGet => Some(self.uint(pos, 4)?),
+                Opcode::Get => std::str::from_utf8(&self.line(pos, self.end())?)
+                    .ok()?
+                    .parse()
+                    .ok(),
+                Opcode::Memoize | Opcode::Put | Opcode::BinPut | Opcode::LongBinPut => {
+                    puts += 1;
+                    None
+                }
+                _ => None,
+            };
+            if let Some(index) = index {
+                if index > puts.saturating_mul(2).saturating_add(1024) {
+                    return None;
+                }
+                gets.insert(index);
+            }
+            if op == Opcode::Stop {
+                return Some(gets);
+            }
+            pos = self.skip_arg(op.info().arg, pos)?;
+        }
+    }
+
+    /// Where the argument of kind `kind` that starts at `pos` ends.
+    fn skip_arg(&mut self, kind: ArgKind, pos: usize) -> Option<usize> {
+        let line = |this: &mut Self, pos: usize| Some(pos + this.line(pos, this.end())?.len() + 1);
+        let counted = |this: &mut Self, width: usize| {
+            let len = this.uint(pos, width)?;
+            // A negative length (string4, long4) is not a pickle's.
+            let signed = matches!(kind, ArgKind::String4 | ArgKind::Long4);
+            if signed && len >= 1 << 31 {
+                return None;
+            }
+            (pos + width).checked_add(len)
+        };
+        match kind {
+            ArgKind::None => Some(pos),
+            ArgKind::Uint1 => Some(pos + 1),
+            ArgKind::Uint2 => Some(pos + 2),
+            ArgKind::Int4 | ArgKind::Uint4 => Some(pos + 4),
+            ArgKind::Uint8 | ArgKind::Float8 => Some(pos + 8),
+            ArgKind::DecimalNlShort
+            | ArgKind::DecimalNlLong
+            | ArgKind::FloatNl
+            | ArgKind::StringNl
+            | ArgKind::StringNlNoescape
+            | ArgKind::UnicodeStringNl => line(self, pos),
+            ArgKind::StringNlNoescapePair => {
+                let pos = line(self, pos)?;
+                line(self, pos)
+            }
+            ArgKind::String1 | ArgKind::Bytes1 | ArgKind::UnicodeString1 | ArgKind::Long1 => {
+                counted(self, 1)
+            }
+            ArgKind::String4 | ArgKind::Long4 | ArgKind::Bytes4 | ArgKind::UnicodeString4 => {
+                counted(self, 4)
+            }
+            ArgKind::Bytes8 | ArgKind::ByteArray8 | ArgKind::UnicodeString8 => counted(self, 8),
+        }
+    }
+
+    /// The little-endian unsigned int of `width` bytes at `pos`.
+    fn uint(&mut self, pos: usize, width: usize) -> Option<usize> {
+        let bytes = self.range(pos, pos.checked_add(width)?)?;
+        let mut le = [0; 8];
+        le[..width].copy_from_slice(&bytes);
+        usize::try_from(u64::from_le_bytes(le)).ok()
+    }
+}
