@@ -494,6 +494,30 @@ fn an_opcode_just_past_a_frame_is_read_from_after_it() {
     assert_eq!(agrees::<Vec<String>>(&data), Some(expected));
 }
 
+#[derive(Pickle, Debug, Clone, PartialEq)]
+#[pickle(module = "shop", name = "Tag")]
+struct Tag {
+    label: String,
+}
+
+#[derive(Pickle, Debug, Clone, PartialEq)]
+#[pickle(module = "shop", name = "Box")]
+struct Boxed {
+    tag: Tag,
+}
+
+#[test]
+fn a_class_whose_module_str_comes_from_the_memo_is_read() {
+    // b = shop.Box(); b.tag = shop.Tag(); b.tag.label = 'x'
+    // pickle.dumps(b, protocol=4): Tag's STACK_GLOBAL takes its module, 'shop',
+    // with a BINGET of the str Box's global memoized.
+    let data = b"\x80\x04\x95:\x00\x00\x00\x00\x00\x00\x00\x8c\x04shop\x94\x8c\x03Box\x94\x93\x94)\x81\x94}\x94\x8c\x03tag\x94h\x00\x8c\x03Tag\x94\x93\x94)\x81\x94}\x94\x8c\x05label\x94\x8c\x01x\x94sbsb.";
+    let expected = Boxed {
+        tag: Tag { label: "x".into() },
+    };
+    assert_eq!(agrees::<Boxed>(data), Some(expected));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
 

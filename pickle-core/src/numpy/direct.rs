@@ -1,22 +1,36 @@
-//! Arrays read straight from the bytes ([`crate::de::direct`]): numpy's
-//! `_frombuffer(data, dtype, shape, order)`, as protocol 5 writes an array
-//! in-band. The data goes from the input into the array's own allocation
-//! once, a window at a time from a stream. Anything else (the
-//! `_reconstruct` form of protocols 0 to 4, a dtype fetched from the memo,
-//! data to byte-swap) is left to the graph path.
+//! Arrays read straight from the bytes ([`crate::de::direct`]), in the two
+//! forms numpy writes: `_frombuffer(data, dtype, shape, order)` in-band at
+//! protocol 5, and `_reconstruct(ndarray, (0,), b'b')` with the state
+//! `(1, shape, dtype, is_fortran, data)` at protocols 3 and 4. The data goes
+//! from the input into the array's own allocation once, a window at a time
+//! from a stream. Anything else (protocols 0 to 2, which write the data
+//! through `_codecs.encode`; a dtype fetched from the memo; data to
+//! byte-swap) is left to the graph path.
 
 use ndarray::{Array, Dimension, IxDyn, ShapeBuilder};
 
 use super::dtype::{Dtype, StateItem};
-use super::{Element, NUMERIC};
+use super::{Element, MULTIARRAY, NUMERIC};
 use crate::de::direct::{Direct, Source};
 
-/// The array `_frombuffer` makes, if it is an `Array<T, D>` the graph path
+/// The array numpy's pickle makes, if it is an `Array<T, D>` the graph path
 /// would read too; else `None`.
 pub(super) fn array<'de, T: Element, D: Dimension, S: Source<'de>>(
     r: &mut Direct<'de, S>,
 ) -> Option<Array<T, D>> {
-    r.global_is(&NUMERIC, "_frombuffer")?;
+    let at = r.checkpoint();
+    if r.global_is(&NUMERIC, "_frombuffer").is_some() {
+        return from_buffer(r);
+    }
+    r.rewind(at)?;
+    r.global_is(&MULTIARRAY, "_reconstruct")?;
+    reconstructed(r)
+}
+
+/// `_frombuffer(data, dtype, shape, order)`, after the global.
+fn from_buffer<'de, T: Element, D: Dimension, S: Source<'de>>(
+    r: &mut Direct<'de, S>,
+) -> Option<Array<T, D>> {
     let (data, dtype, shape, fortran) = r.tuple(4, |r| {
         let data = elements::<T, S>(r)?;
         let dtype = dtype(r)?;
@@ -29,13 +43,46 @@ pub(super) fn array<'de, T: Element, D: Dimension, S: Source<'de>>(
         Some((data, dtype, shape, fortran))
     })?;
     r.reduce()?;
+    array_of(data, dtype, &shape, fortran)
+}
+
+/// `_reconstruct(ndarray, (0,), b'b')`, after the global, then BUILD with
+/// `(1, shape, dtype, is_fortran, data)`.
+fn reconstructed<'de, T: Element, D: Dimension, S: Source<'de>>(
+    r: &mut Direct<'de, S>,
+) -> Option<Array<T, D>> {
+    r.tuple(3, |r| {
+        r.global_is(&["numpy"], "ndarray")?;
+        (r.tuple_of(|r| r.int())? == [0]).then_some(())?;
+        (r.byte_payload(|_, _| Some(()))? == 1).then_some(())
+    })?;
+    r.reduce()?;
+    let (shape, dtype, fortran, data) = r.tuple(5, |r| {
+        r.int()?;
+        let shape = r.tuple_of(|r| usize::try_from(r.int()?).ok())?;
+        let dtype = dtype(r)?;
+        let fortran = r.bool()?;
+        let data = elements::<T, S>(r)?;
+        Some((shape, dtype, fortran, data))
+    })?;
+    r.build()?;
+    array_of(data, dtype, &shape, fortran)
+}
+
+/// The array of `data` read as `dtype`, if it is an `Array<T, D>`.
+fn array_of<T: Element, D: Dimension>(
+    data: Vec<T>,
+    dtype: Dtype,
+    shape: &[usize],
+    fortran: bool,
+) -> Option<Array<T, D>> {
     // What `Parts::typed` and `decode` take, without byte swaps.
     let swaps = dtype.byte_order.swaps() && T::COMPONENT != 1;
     let len = shape.iter().try_fold(1_usize, |n, &d| n.checked_mul(d))?;
     if !dtype.is::<T>() || swaps || len != data.len() {
         return None;
     }
-    let dim = D::from_dimension(&IxDyn(&shape))?;
+    let dim = D::from_dimension(&IxDyn(shape))?;
     Array::from_shape_vec(dim.set_f(fortran), data).ok()
 }
 

@@ -200,13 +200,17 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
     pub(super) fn global(&mut self) -> Option<u32> {
         let op = self.peek()?;
         if op == Opcode::BinGet.byte() || op == Opcode::LongBinGet.byte() {
+            let at = self.checkpoint();
             self.advance();
             let entry = self.fetch(op)?;
-            let index = entry.as_global()?;
-            self.globals.get(index as usize)?;
-            self.height += 1;
-            self.memoize(entry)?;
-            return Some(index);
+            if let Some(index) = entry.as_global() {
+                self.globals.get(index as usize)?;
+                self.height += 1;
+                self.memoize(entry)?;
+                return Some(index);
+            }
+            // A str: the module of a STACK_GLOBAL, written before.
+            self.rewind(at)?;
         }
         let (module, name) = if op == Opcode::Global.byte() {
             // GLOBAL, as protocols 0 to 3 write: the module and the name
