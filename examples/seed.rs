@@ -32,8 +32,10 @@ fn run(args: &[String]) -> pickle::Result<()> {
             println!("wrote {example:?} to {path}");
         }
         [cmd, path] if cmd == "read" => {
+            // A file can seek: the struct is read straight from it, with no
+            // object graph in between (`pickle::load` takes any reader).
             let file = std::fs::File::open(path)?;
-            let example: Example = pickle::load(std::io::BufReader::new(file))?;
+            let example: Example = pickle::load_seekable(file)?;
             println!("{}", example.a);
             println!("{:?}", example.b);
             println!("{}", numpy_style(&example.c));
