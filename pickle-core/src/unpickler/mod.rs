@@ -299,14 +299,17 @@ impl<'a, 'de> Unpickler<'a, 'de> {
     ///
     /// A typed load reads `T` straight from the stream, as
     /// [`Unpickler::loads`] reads it from bytes, with no object graph in
-    /// between: memory is what `T` holds, plus a window of the input (64 KiB,
-    /// or the longest str read), the memo (4 bytes an entry), and a copy of
-    /// each str a memo reference fetches again (a dict key, say), so that it
-    /// is read from the stream once. The stream seeks back for the few
-    /// readings that do not end well, and to the pickle's start when the
-    /// direct read gives up: then the pickle is read again through the graph,
-    /// as [`Unpickler::load`] reads it. Either way the result, or the error,
-    /// is the same. A [`Value`] is always read through the graph.
+    /// between: numpy arrays go from the stream into their own allocation.
+    /// Memory is what `T` holds, plus a window of the input (64 KiB, or the
+    /// longest str or bytes read), the memo (4 bytes an entry up to 65,536
+    /// entries; past that, one pass over the stream finds the entries a GET
+    /// will fetch, and only those are kept), and a copy of each str a GET
+    /// fetches (a dict key, say), so that it is read from the stream once.
+    /// The stream seeks back for the few readings that do not end well, and
+    /// to the pickle's start when the direct read gives up: then the pickle
+    /// is read again through the graph, as [`Unpickler::load`] reads it.
+    /// Either way the result, or the error, is the same. A [`Value`] is
+    /// always read through the graph.
     ///
     /// Nothing can borrow from a stream: a `T` that borrows (`&str`) is an
     /// error. On an error, where the stream is left is not specified.
