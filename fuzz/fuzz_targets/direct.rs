@@ -12,6 +12,7 @@ use std::io::Cursor;
 use indexmap::IndexMap;
 use libfuzzer_sys::fuzz_target;
 use pickle::de::{direct, FromPickle};
+use pickle::numpy::ndarray::{Array1, Array2, ArrayD};
 use pickle::{Limits, Pickle, Value};
 
 #[derive(Pickle, Debug)]
@@ -72,6 +73,9 @@ fuzz_target!(|data: &[u8]| {
     agrees::<Vec<Option<String>>>(data);
     agrees::<IndexMap<String, f64>>(data);
     agrees::<Vec<u8>>(data);
+    agrees::<Array1<f64>>(data);
+    agrees::<Array2<bool>>(data);
+    agrees::<Vec<ArrayD<i16>>>(data);
     // Small limits, which runs of ints and the other readers must stop short of.
     let mut small = Limits::default();
     small.max_stack_depth = 24;
