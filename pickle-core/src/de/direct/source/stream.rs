@@ -12,6 +12,15 @@ const CHUNK: usize = 64 * 1024;
 /// How much of what was read a window keeps behind where reading goes on.
 const BEHIND: usize = 4 * 1024;
 
+/// How much a stream may read in all, for each byte of the pickle seen
+/// (plus [`READ_SLACK`]): once forward, once more to scan for GETs, and the
+/// windows read again after seeking back. Past it, the direct read gives
+/// up, so that seeking back cannot make it read the stream many times over.
+const READ_PER_BYTE: usize = 3;
+
+/// See [`READ_PER_BYTE`].
+const READ_SLACK: usize = 16 * CHUNK;
+
 /// A pickle in a seekable stream, read through a window.
 ///
 /// Any read error, or a read past the input limit or 2 GiB (where the
@@ -35,6 +44,8 @@ pub struct Stream<R> {
     max: usize,
     /// The furthest offset read.
     seen: usize,
+    /// How many bytes the window has read from the stream, in all.
+    read: usize,
     /// How much to read at a time: [`CHUNK`], or less in tests.
     chunk: usize,
     /// The length of the stream from the pickle's start, once asked.
@@ -57,6 +68,7 @@ impl<R: io::Read + io::Seek> Stream<R> {
             lost: false,
             max,
             seen: 0,
+            read: 0,
             chunk: CHUNK,
             len: None,
             strs: FastMap::default(),
@@ -115,6 +127,12 @@ impl<R: io::Read + io::Seek> Stream<R> {
         }
         let want = end.min(self.max);
         while self.start + self.buf.len() < want && !self.eof {
+            let budget = (self.seen)
+                .saturating_mul(READ_PER_BYTE)
+                .saturating_add(READ_SLACK);
+            if self.read > budget {
+                return false;
+            }
             // A chunk at a time (a declared length is not trusted), never
             // past the limit; `read_to_end` retries interrupted reads and
             // grows the window as the bytes arrive.
@@ -124,7 +142,11 @@ impl<R: io::Read + io::Seek> Stream<R> {
                 .take(ask as u64)
                 .read_to_end(&mut self.buf)
             {
-                Ok(n) => self.eof = n < ask,
+                Ok(n) => {
+                    self.read += n;
+                    self.seen = self.seen.max(self.start + self.buf.len());
+                    self.eof = n < ask;
+                }
                 Err(_) => {
                     self.lost = true;
                     return false;
@@ -280,5 +302,33 @@ impl<'de, R: io::Read + io::Seek> Source<'de> for Stream<R> {
 
     fn gets(&mut self) -> Option<Gets> {
         self.scan_gets()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use super::*;
+
+    #[test]
+    fn seeking_back_and_forth_stops_at_the_read_budget() {
+        let data = vec![0_u8; 8 * CHUNK];
+        let mut stream = Stream::new(Cursor::new(data), u64::MAX).unwrap();
+        assert!(stream.fill(0, CHUNK));
+        // The last chunk and the first in turn: each time the window is
+        // sought and read again.
+        let mut fills = 0;
+        loop {
+            let at = if fills % 2 == 0 { 7 * CHUNK } else { 0 };
+            if !stream.fill(at, at + CHUNK) {
+                break;
+            }
+            fills += 1;
+            assert!(fills < 1000, "no budget");
+        }
+        // The budget: 3 bytes for each of the 8 chunks seen, and 16 chunks.
+        assert_eq!(fills, 40);
+        assert_eq!(stream.read, 41 * CHUNK);
     }
 }
