@@ -278,6 +278,14 @@ fn a_big_memo_keeps_what_a_get_fetches_and_reads_the_same() {
     let read: Vec<String> = pickle::load_seekable(&mut file).unwrap();
     assert_eq!(read, expected);
     assert_eq!(file.seeks, 1 + 2 + 10 * 2 + 1);
+    // Through the graph: the stream is scanned first (it is over 256 KiB),
+    // and the memo keeps the ten strs fetched again.
+    let v: Value = pickle::load_seekable(Cursor::new(&data)).unwrap();
+    assert_eq!(v, pickle::loads::<Value>(&data).unwrap());
+    let v: Value = pickle::Unpickler::new()
+        .load_seekable(Awkward::new(&data))
+        .unwrap();
+    assert_eq!(v.root_node().items().unwrap().count(), 70_010);
     // The direct read itself, filtering from the default size (no fallback).
     let read = direct::read_seekable::<Vec<String>>(
         Cursor::new(&data),

@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 
+use crate::de::direct::Gets;
 use crate::error::{Error, ErrorKind, Result};
 use crate::value::Id;
 
@@ -19,6 +20,10 @@ pub(super) struct Memo {
     /// Entry `i` is the `Id` at index `i` plus one, 0 for none: 4 bytes an entry.
     dense: Vec<Slot>,
     sparse: HashMap<u64, Id>,
+    /// The only indices a GET will name, when a scan of the whole pickle
+    /// told (see [`Memo::keep_only`]): the next entry is then kept, in
+    /// `sparse`, only if it is one of them.
+    keep: Option<Gets>,
     /// How many indices hold an entry: CPython's `memo_len`, the index MEMOIZE uses.
     len: usize,
     max_entries: usize,
@@ -29,6 +34,7 @@ impl Memo {
         Memo {
             dense: Vec::new(),
             sparse: HashMap::new(),
+            keep: None,
             len: 0,
             max_entries,
         }
@@ -49,9 +55,25 @@ impl Memo {
         }
     }
 
+    /// Keeps only the entries at `gets`, the indices the pickle's GETs name,
+    /// of those PUT at the next index (as CPython numbers them); the others
+    /// are counted, not kept. For a stream scanned before it is loaded.
+    pub(super) fn keep_only(&mut self, gets: Gets) {
+        self.keep = Some(gets);
+    }
+
     /// Stores `id` under `index`, replacing any earlier entry there.
     #[inline]
     pub(super) fn put(&mut self, index: u64, id: Id) -> Result<()> {
+        if let Some(keep) = &self.keep {
+            if index == self.len as u64 && self.dense.is_empty() {
+                Self::count_new(&mut self.len, self.max_entries)?;
+                if keep.contains(self.len - 1) {
+                    self.sparse.insert(index, id);
+                }
+                return Ok(());
+            }
+        }
         if let Some(slot) = usize::try_from(index)
             .ok()
             .and_then(|i| self.dense.get_mut(i))
@@ -180,6 +202,32 @@ mod tests {
         m.put(1, ids[0]).unwrap();
         assert_eq!(m.len(), 3);
         assert_eq!(m.get(1), Some(ids[0]));
+    }
+
+    #[test]
+    fn a_memo_told_the_gets_keeps_those_and_counts_the_rest() {
+        let ids = ids(5);
+        let mut gets = Gets::default();
+        gets.insert(1);
+        gets.insert(3);
+        let mut m = Memo::new(100);
+        m.keep_only(gets);
+        for (i, &id) in ids.iter().enumerate() {
+            m.put(i as u64, id).unwrap();
+        }
+        assert_eq!(m.len(), 5);
+        assert_eq!((m.dense.len(), m.sparse.len()), (0, 2));
+        let got: Vec<Option<Id>> = (0..5).map(|i| m.get(i)).collect();
+        assert_eq!(got, [None, Some(ids[1]), None, Some(ids[3]), None]);
+        // A PUT out of CPython's numbering is stored as without the filter.
+        m.put(1, ids[0]).unwrap();
+        assert_eq!((m.len(), m.get(1)), (5, Some(ids[0])));
+        // The limit holds for entries counted and not kept.
+        let mut m = Memo::new(2);
+        m.keep_only(Gets::default());
+        m.put(0, ids[0]).unwrap();
+        m.put(1, ids[1]).unwrap();
+        assert_eq!(m.put(2, ids[2]).unwrap_err().kind(), ErrorKind::MemoLimit);
     }
 
     #[test]

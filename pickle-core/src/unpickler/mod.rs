@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::io;
 
-use crate::de::direct::Stream;
+use crate::de::direct::{Source as _, Stream};
 use crate::de::FromPickle;
 use crate::error::Result;
 use crate::read::IoRead;
@@ -144,6 +144,10 @@ impl Default for Unpickler<'_, '_> {
         Unpickler::new()
     }
 }
+
+/// The size from which `load_seekable` scans a pickle for its GETs before it
+/// reads it through the graph: below it, the memo is at most 512 KiB.
+const SCAN_FROM: usize = 256 * 1024;
 
 impl<'a, 'de> Unpickler<'a, 'de> {
     /// An unpickler with CPython's defaults (`encoding='ASCII'`, `fix_imports=True`) and safe [`Limits`].
@@ -309,7 +313,9 @@ impl<'a, 'de> Unpickler<'a, 'de> {
     /// to the pickle's start when the direct read gives up: then the pickle
     /// is read again through the graph, as [`Unpickler::load`] reads it.
     /// Either way the result, or the error, is the same. A [`Value`] is
-    /// always read through the graph.
+    /// always read through the graph; from a stream of 256 KiB or more, the
+    /// pickle is scanned first, and the memo keeps only the entries a GET
+    /// will fetch.
     ///
     /// Nothing can borrow from a stream: a `T` that borrows (`&str`) is an
     /// error. On an error, where the stream is left is not specified.
@@ -331,23 +337,31 @@ impl<'a, 'de> Unpickler<'a, 'de> {
         &mut self,
         mut reader: impl io::Read + io::Seek,
     ) -> Result<T> {
+        let mut source = Stream::new(&mut reader, self.limits.max_input_bytes)?;
         if T::DIRECT && self.is_plain() {
-            let source = Stream::new(&mut reader, self.limits.max_input_bytes)?;
             match crate::de::direct::read_from(source, &self.limits) {
                 (Some(value), source, end) => {
                     source.finish(end)?;
                     return Ok(value);
                 }
-                (None, source, _) => {
-                    source.restart()?;
-                }
+                (None, given_back, _) => source = given_back,
             }
         }
+        // Through the graph. A big pickle is scanned first, so that its
+        // memo keeps only what a GET fetches.
+        let gets = match source.holds(SCAN_FROM) {
+            true => source.gets(),
+            false => None,
+        };
+        source.restart()?;
         let mut buffered = io::BufReader::new(&mut reader);
-        let value = self.load_buffered(&mut buffered)?;
+        let graph = match gets {
+            Some(gets) => vm::run_keeping(IoRead::new_exact(&mut buffered), self, gets)?,
+            None => vm::run(IoRead::new_exact(&mut buffered), self)?,
+        };
         // Gives back what the buffer read past the pickle.
         io::Seek::seek(&mut buffered, io::SeekFrom::Current(0))?;
-        Ok(value)
+        T::from_value(graph)
     }
 
     /// Reads one pickle from the start of `data`, telling `observer` every

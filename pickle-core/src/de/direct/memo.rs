@@ -54,7 +54,7 @@ pub(super) const FILTER_FROM: usize = 1 << 16;
 pub struct Gets(Vec<u64>);
 
 impl Gets {
-    pub(super) fn insert(&mut self, index: usize) {
+    pub(crate) fn insert(&mut self, index: usize) {
         let word = index / 64;
         if word >= self.0.len() {
             self.0.resize(word + 1, 0);
@@ -62,7 +62,7 @@ impl Gets {
         self.0[word] |= 1 << (index % 64);
     }
 
-    pub(super) fn contains(&self, index: usize) -> bool {
+    pub(crate) fn contains(&self, index: usize) -> bool {
         self.0
             .get(index / 64)
             .is_some_and(|word| word >> (index % 64) & 1 == 1)

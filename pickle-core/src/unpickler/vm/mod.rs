@@ -25,6 +25,7 @@ use super::observe::Observer;
 use super::text;
 use super::{Limits, StringEncoding, Unpickler};
 use crate::builtins;
+use crate::de::direct::Gets;
 use crate::error::{Error, ErrorKind, Result};
 use crate::opcode::{Opcode, HIGHEST_PROTOCOL};
 use crate::pytext::{self, Int, IntOrBool};
@@ -59,6 +60,18 @@ pub(super) fn run<'de, R: Read<'de>>(
     options: &mut Unpickler<'_, 'de>,
 ) -> Result<Value<'de>> {
     Vm::new(reader, options, true).run()
+}
+
+/// [`run`], with a memo that keeps only the entries at `gets`: the indices
+/// a scan of the whole stream found GETs of.
+pub(super) fn run_keeping<'de, R: Read<'de>>(
+    reader: R,
+    options: &mut Unpickler<'_, 'de>,
+    gets: Gets,
+) -> Result<Value<'de>> {
+    let mut vm = Vm::new(reader, options, true);
+    vm.memo.keep_only(gets);
+    vm.run()
 }
 
 /// Runs a pickle held in memory, whose size was checked up front.

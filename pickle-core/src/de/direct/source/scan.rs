@@ -8,8 +8,9 @@ use crate::opcode::{ArgKind, Opcode};
 impl<R: io::Read + io::Seek> Stream<R> {
     /// One pass over the pickle's opcodes to its STOP, through the window,
     /// noting the index of every GET. `None` for anything that is not a
-    /// pickle, and for a GET far past the entries PUT so far (a sparse memo,
-    /// which the direct reader does not take anyway).
+    /// pickle, and for a memo not numbered as CPython numbers it: a PUT of
+    /// another index than the next (the entries so far), or a GET far past
+    /// the entries PUT so far.
     pub(super) fn scan_gets(&mut self) -> Option<Gets> {
         let mut gets = Gets::default();
         let (mut pos, mut puts) = (0, 0usize);
@@ -23,7 +24,22 @@ impl<R: io::Read + io::Seek> Stream<R> {
                     .ok()?
                     .parse()
                     .ok(),
-                Opcode::Memoize | Opcode::Put | Opcode::BinPut | Opcode::LongBinPut => {
+                Opcode::Memoize => {
+                    puts += 1;
+                    None
+                }
+                Opcode::BinPut | Opcode::LongBinPut | Opcode::Put => {
+                    let index = match op {
+                        Opcode::BinPut => usize::from(self.byte_at(pos)?),
+                        Opcode::LongBinPut => self.uint(pos, 4)?,
+                        _ => std::str::from_utf8(&self.line(pos, self.end())?)
+                            .ok()?
+                            .parse()
+                            .ok()?,
+                    };
+                    if index != puts {
+                        return None;
+                    }
                     puts += 1;
                     None
                 }
