@@ -99,6 +99,63 @@ impl ArgKind {
     }
 }
 
+/// How an argument is laid out in the byte stream: what a reader needs to
+/// find where it ends without decoding it (`pickletools`' `n`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ArgLayout {
+    /// A fixed number of bytes (0 for no argument).
+    Fixed(usize),
+    /// A little-endian length of `width` bytes (two's complement when
+    /// `signed`, where a negative length is an error), then that many bytes.
+    Counted {
+        /// The bytes of the length.
+        width: usize,
+        /// Whether the length is signed (`string4`, `long4`).
+        signed: bool,
+    },
+    /// This many lines, each up to and including a `\n`.
+    Lines(usize),
+}
+
+impl ArgKind {
+    /// How an argument of this kind is laid out.
+    pub const fn layout(self) -> ArgLayout {
+        use ArgLayout::{Counted, Fixed, Lines};
+        match self {
+            ArgKind::None => Fixed(0),
+            ArgKind::Uint1 => Fixed(1),
+            ArgKind::Uint2 => Fixed(2),
+            ArgKind::Int4 | ArgKind::Uint4 => Fixed(4),
+            ArgKind::Uint8 | ArgKind::Float8 => Fixed(8),
+            ArgKind::DecimalNlShort
+            | ArgKind::DecimalNlLong
+            | ArgKind::FloatNl
+            | ArgKind::StringNl
+            | ArgKind::StringNlNoescape
+            | ArgKind::UnicodeStringNl => Lines(1),
+            ArgKind::StringNlNoescapePair => Lines(2),
+            ArgKind::String1 | ArgKind::Bytes1 | ArgKind::UnicodeString1 | ArgKind::Long1 => {
+                Counted {
+                    width: 1,
+                    signed: false,
+                }
+            }
+            ArgKind::String4 | ArgKind::Long4 => Counted {
+                width: 4,
+                signed: true,
+            },
+            ArgKind::Bytes4 | ArgKind::UnicodeString4 => Counted {
+                width: 4,
+                signed: false,
+            },
+            ArgKind::Bytes8 | ArgKind::ByteArray8 | ArgKind::UnicodeString8 => Counted {
+                width: 8,
+                signed: false,
+            },
+        }
+    }
+}
+
 /// One kind of item an opcode pops or pushes, as `pickletools` names them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]

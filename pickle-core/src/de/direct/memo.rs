@@ -50,7 +50,7 @@ pub(super) const FILTER_FROM: usize = 1 << 16;
 
 /// Memo indices, as a set of bits: those a GET names.
 #[doc(hidden)]
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Gets(Vec<u64>);
 
 impl Gets {

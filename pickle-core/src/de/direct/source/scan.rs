@@ -3,7 +3,7 @@
 use std::io;
 
 use super::{Gets, Source, Stream};
-use crate::opcode::{ArgKind, Opcode};
+use crate::opcode::{ArgKind, ArgLayout, Opcode};
 
 impl<R: io::Read + io::Seek> Stream<R> {
     /// One pass over the pickle's opcodes to its STOP, through the window,
@@ -60,39 +60,19 @@ impl<R: io::Read + io::Seek> Stream<R> {
 
     /// Where the argument of kind `kind` that starts at `pos` ends.
     fn skip_arg(&mut self, kind: ArgKind, pos: usize) -> Option<usize> {
-        let line = |this: &mut Self, pos: usize| Some(pos + this.line(pos, this.end())?.len() + 1);
-        let counted = |this: &mut Self, width: usize| {
-            let len = this.uint(pos, width)?;
-            // A negative length (string4, long4) is not a pickle's.
-            let signed = matches!(kind, ArgKind::String4 | ArgKind::Long4);
-            if signed && len >= 1 << 31 {
-                return None;
+        match kind.layout() {
+            ArgLayout::Fixed(n) => pos.checked_add(n),
+            ArgLayout::Lines(n) => (0..n).try_fold(pos, |pos, _| {
+                Some(pos + self.line(pos, self.end())?.len() + 1)
+            }),
+            ArgLayout::Counted { width, signed } => {
+                let len = self.uint(pos, width)?;
+                // A negative length (string4, long4) is not a pickle's.
+                if signed && len >= 1 << (8 * width - 1) {
+                    return None;
+                }
+                (pos + width).checked_add(len)
             }
-            (pos + width).checked_add(len)
-        };
-        match kind {
-            ArgKind::None => Some(pos),
-            ArgKind::Uint1 => Some(pos + 1),
-            ArgKind::Uint2 => Some(pos + 2),
-            ArgKind::Int4 | ArgKind::Uint4 => Some(pos + 4),
-            ArgKind::Uint8 | ArgKind::Float8 => Some(pos + 8),
-            ArgKind::DecimalNlShort
-            | ArgKind::DecimalNlLong
-            | ArgKind::FloatNl
-            | ArgKind::StringNl
-            | ArgKind::StringNlNoescape
-            | ArgKind::UnicodeStringNl => line(self, pos),
-            ArgKind::StringNlNoescapePair => {
-                let pos = line(self, pos)?;
-                line(self, pos)
-            }
-            ArgKind::String1 | ArgKind::Bytes1 | ArgKind::UnicodeString1 | ArgKind::Long1 => {
-                counted(self, 1)
-            }
-            ArgKind::String4 | ArgKind::Long4 | ArgKind::Bytes4 | ArgKind::UnicodeString4 => {
-                counted(self, 4)
-            }
-            ArgKind::Bytes8 | ArgKind::ByteArray8 | ArgKind::UnicodeString8 => counted(self, 8),
         }
     }
 

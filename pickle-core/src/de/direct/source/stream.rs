@@ -52,6 +52,9 @@ pub struct Stream<R> {
     len: Option<usize>,
     /// The strs fetched again from outside the window, by the place of their opcode.
     strs: FastMap<usize, Box<[u8]>>,
+    /// What the scan for GETs found, once it ran: the direct read's memo
+    /// asks first, and the graph path again if the direct read gives up.
+    scanned: Option<Option<Gets>>,
 }
 
 impl<R: io::Read + io::Seek> Stream<R> {
@@ -72,6 +75,7 @@ impl<R: io::Read + io::Seek> Stream<R> {
             chunk: CHUNK,
             len: None,
             strs: FastMap::default(),
+            scanned: None,
         })
     }
 
@@ -301,7 +305,10 @@ impl<'de, R: io::Read + io::Seek> Source<'de> for Stream<R> {
     }
 
     fn gets(&mut self) -> Option<Gets> {
-        self.scan_gets()
+        if self.scanned.is_none() {
+            self.scanned = Some(self.scan_gets());
+        }
+        self.scanned.clone().flatten()
     }
 }
 

@@ -1,0 +1,61 @@
+//! The opcode table against CPython's `pickletools`: every opcode's argument
+//! kind, and how its argument is laid out in the stream ([`ArgKind::layout`]).
+
+use pickle::opcode::{ArgKind, ArgLayout, OPCODES};
+use serde_json::Value as Json;
+
+mod common;
+
+/// The layout pickletools' `n` says: a size, or one of its markers.
+fn layout_of(arg: &str, n: i64) -> ArgLayout {
+    match n {
+        n if n >= 0 => ArgLayout::Fixed(n as usize),
+        // UP_TO_NEWLINE; stringnl_noescape_pair reads two such lines.
+        -1 if arg == "stringnl_noescape_pair" => ArgLayout::Lines(2),
+        -1 => ArgLayout::Lines(1),
+        // TAKEN_FROM_ARGUMENT1, 4, 4U, 8U.
+        -2 => ArgLayout::Counted {
+            width: 1,
+            signed: false,
+        },
+        -3 => ArgLayout::Counted {
+            width: 4,
+            signed: true,
+        },
+        -4 => ArgLayout::Counted {
+            width: 4,
+            signed: false,
+        },
+        -5 => ArgLayout::Counted {
+            width: 8,
+            signed: false,
+        },
+        n => panic!("pickletools marker {n} is new"),
+    }
+}
+
+#[test]
+fn every_argument_is_laid_out_as_pickletools_says() {
+    let out = common::run_python("opcode_args.py", b"");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let theirs: serde_json::Map<String, Json> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(theirs.len(), OPCODES.len());
+    for op in OPCODES {
+        let (arg, n) = match &theirs[op.name] {
+            Json::Array(pair) => (pair[0].as_str(), pair[1].as_i64().unwrap()),
+            other => panic!("{other}"),
+        };
+        match arg {
+            None => assert_eq!(op.arg, ArgKind::None, "{}", op.name),
+            Some(arg) => {
+                assert_eq!(op.arg.name(), arg, "{}", op.name);
+                assert_eq!(op.arg.layout(), layout_of(arg, n), "{}", op.name);
+            }
+        }
+    }
+    assert_eq!(ArgKind::None.layout(), ArgLayout::Fixed(0));
+}
