@@ -246,20 +246,25 @@ fn a_str_fetched_again_is_read_from_the_stream_once() {
     assert_eq!(file.seeks, 1 + 2 * 2 + 1);
 }
 
+/// Appends `n` strs `s0`, `s1`, ... as CPython writes them at protocol 4
+/// (SHORT_BINUNICODE, MEMOIZE), and returns them.
+fn push_strs(data: &mut Vec<u8>, n: usize) -> Vec<String> {
+    let strs: Vec<String> = (0..n).map(|i| format!("s{i}")).collect();
+    for text in &strs {
+        data.push(0x8c);
+        data.push(text.len() as u8);
+        data.extend_from_slice(text.as_bytes());
+        data.push(0x94);
+    }
+    strs
+}
+
 #[test]
 fn a_big_memo_keeps_what_a_get_fetches_and_reads_the_same() {
     // 70,000 strs (more memo entries than the stream keeps unfiltered),
     // then GETs of every 7,000th: LONG_BINGET of the str's memo index.
     let mut data = b"\x80\x04]\x94(".to_vec();
-    let mut expected = Vec::new();
-    for i in 0..70_000 {
-        let text = format!("s{i}");
-        data.push(0x8c);
-        data.push(text.len() as u8);
-        data.extend_from_slice(text.as_bytes());
-        data.push(0x94);
-        expected.push(text);
-    }
+    let mut expected = push_strs(&mut data, 70_000);
     for i in (0..70_000).step_by(7_000) {
         data.push(b'j');
         data.extend_from_slice(&(i as u32 + 1).to_le_bytes());
@@ -322,15 +327,8 @@ fn a_stream_is_scanned_for_gets_once_though_both_paths_read_it() {
     // and the stream is scanned; then the GET of x makes it give up, and
     // the graph path, which would scan the stream too, reads it again.
     let mut data = b"\x80\x04]\x94(]\x94(".to_vec();
-    for i in 0..70_000 {
-        let text = format!("s{i}");
-        data.push(0x8c);
-        data.push(text.len() as u8);
-        data.extend_from_slice(text.as_bytes());
-        data.push(0x94);
-    }
+    let strs = push_strs(&mut data, 70_000);
     data.extend_from_slice(b"eh\x01e.");
-    let strs: Vec<String> = (0..70_000).map(|i| format!("s{i}")).collect();
     let mut file = Counting {
         inner: Cursor::new(data.clone()),
         read: 0,
