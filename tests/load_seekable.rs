@@ -283,7 +283,7 @@ fn a_big_memo_keeps_what_a_get_fetches_and_reads_the_same() {
     let read: Vec<String> = pickle::load_seekable(&mut file).unwrap();
     assert_eq!(read, expected);
     assert_eq!(file.seeks, 1 + 2 + 10 * 2 + 1);
-    // Through the graph: the stream is scanned first (it is over 256 KiB),
+    // Through the graph: the stream is scanned first (it is over 32 KiB),
     // and the memo keeps the ten strs fetched again.
     let v: Value = pickle::load_seekable(Cursor::new(&data)).unwrap();
     assert_eq!(v, pickle::loads::<Value>(&data).unwrap());

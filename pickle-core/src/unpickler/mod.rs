@@ -16,6 +16,7 @@ mod reduce;
 pub(crate) use reduce::folds_newobj;
 mod text;
 mod vm;
+pub(crate) use vm::nodes;
 
 /// Bounds on what a pickle may make the unpickler do.
 ///
@@ -145,9 +146,11 @@ impl Default for Unpickler<'_, '_> {
     }
 }
 
-/// The size from which `load_seekable` scans a pickle for its GETs before it
-/// reads it through the graph: below it, the memo is at most 512 KiB.
-const SCAN_FROM: usize = 256 * 1024;
+/// The size from which `load_seekable` scans a pickle before it reads it
+/// through the graph, for the memo entries a GET fetches and the nodes to
+/// size the arena for. Below it, a pickle has at most 32 Ki opcodes: the memo
+/// takes at most 128 KiB, and the arena's room to grow at most 512 KiB.
+const SCAN_FROM: usize = 32 * 1024;
 
 impl<'a, 'de> Unpickler<'a, 'de> {
     /// An unpickler with CPython's defaults (`encoding='ASCII'`, `fix_imports=True`) and safe [`Limits`].
@@ -313,9 +316,10 @@ impl<'a, 'de> Unpickler<'a, 'de> {
     /// to the pickle's start when the direct read gives up: then the pickle
     /// is read again through the graph, as [`Unpickler::load`] reads it.
     /// Either way the result, or the error, is the same. A [`Value`] is
-    /// always read through the graph; from a stream of 256 KiB or more, the
-    /// pickle is scanned first, and the memo keeps only the entries a GET
-    /// will fetch.
+    /// always read through the graph; from a stream of 32 KiB or more, the
+    /// pickle is scanned first: the memo keeps only the entries a GET will
+    /// fetch, and the graph is allocated for the nodes the scan counted,
+    /// so it does not grow into room it leaves unused.
     ///
     /// Nothing can borrow from a stream: a `T` that borrows (`&str`) is an
     /// error. On an error, where the stream is left is not specified.
@@ -349,14 +353,14 @@ impl<'a, 'de> Unpickler<'a, 'de> {
         }
         // Through the graph. A big pickle is scanned first, so that its
         // memo keeps only what a GET fetches.
-        let gets = match source.holds(SCAN_FROM) {
-            true => source.gets(),
+        let scan = match source.holds(SCAN_FROM) {
+            true => source.scan().cloned(),
             false => None,
         };
         source.restart()?;
         let mut buffered = io::BufReader::new(&mut reader);
-        let graph = match gets {
-            Some(gets) => vm::run_keeping(IoRead::new_exact(&mut buffered), self, gets)?,
+        let graph = match scan {
+            Some(scan) => vm::run_scanned(IoRead::new_exact(&mut buffered), self, scan)?,
             None => vm::run(IoRead::new_exact(&mut buffered), self)?,
         };
         // Gives back what the buffer read past the pickle.

@@ -351,6 +351,11 @@ impl<'de> Value<'de> {
         let _ = self.objects.try_reserve(n);
     }
 
+    /// Reserves room for `n` more objects and no more, if the allocator has it.
+    pub(crate) fn try_reserve_exact(&mut self, n: usize) {
+        let _ = self.objects.try_reserve_exact(n);
+    }
+
     /// A graph holding the single object `object`, which is the root.
     pub fn from_object(object: Object<'de>) -> Value<'de> {
         let mut v = Value::new();

@@ -43,7 +43,7 @@ use std::borrow::Cow;
 pub use containers::Fields;
 pub use memo::Gets;
 use memo::{Kept, Memo};
-pub use source::{Reference, Slice, Source, Stream};
+pub use source::{Reference, Scan, Slice, Source, Stream};
 
 use crate::opcode::Opcode;
 use crate::unpickler::Limits;

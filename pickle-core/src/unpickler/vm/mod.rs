@@ -25,7 +25,7 @@ use super::observe::Observer;
 use super::text;
 use super::{Limits, StringEncoding, Unpickler};
 use crate::builtins;
-use crate::de::direct::Gets;
+use crate::de::direct::Scan;
 use crate::error::{Error, ErrorKind, Result};
 use crate::opcode::{Opcode, HIGHEST_PROTOCOL};
 use crate::pytext::{self, Int, IntOrBool};
@@ -37,6 +37,7 @@ use crate::value::{Buffer, Construct, Id, Instance, Object, Value};
 mod calls;
 mod containers;
 mod globals;
+pub(crate) mod nodes;
 mod scalars;
 mod stack;
 
@@ -62,15 +63,18 @@ pub(super) fn run<'de, R: Read<'de>>(
     Vm::new(reader, options, true).run()
 }
 
-/// [`run`], with a memo that keeps only the entries at `gets`: the indices
-/// a scan of the whole stream found GETs of.
-pub(super) fn run_keeping<'de, R: Read<'de>>(
+/// [`run`], after a scan of the whole stream: the memo keeps only the
+/// entries at the indices its GETs name, and the graph's arena is sized
+/// for the nodes it counted (at most the object limit).
+pub(super) fn run_scanned<'de, R: Read<'de>>(
     reader: R,
     options: &mut Unpickler<'_, 'de>,
-    gets: Gets,
+    scan: Scan,
 ) -> Result<Value<'de>> {
     let mut vm = Vm::new(reader, options, true);
-    vm.memo.keep_only(gets);
+    vm.memo.keep_only(scan.gets);
+    let nodes = scan.nodes.saturating_add(nodes::SHARED_NODES);
+    vm.graph.try_reserve_exact(nodes.min(vm.max_objects));
     vm.run()
 }
 

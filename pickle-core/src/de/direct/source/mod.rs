@@ -16,6 +16,7 @@ mod stream;
 use super::Gets;
 use crate::opcode::Opcode;
 pub use crate::read::Reference;
+pub use scan::Scan;
 pub use stream::Stream;
 
 /// The input of the direct reader. Not an API: see [`super`].

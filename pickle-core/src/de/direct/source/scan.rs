@@ -1,22 +1,36 @@
-//! One pass over a stream's opcodes, for the memo indices its GETs name.
+//! One pass over a stream's opcodes, for the memo indices its GETs name
+//! and the nodes a graph of it holds.
 
 use std::io;
 
 use super::{Gets, Source, Stream};
 use crate::opcode::{ArgKind, ArgLayout, Opcode};
+use crate::unpickler::nodes;
+
+/// What one pass over a pickle found, for the readings of it that follow.
+#[doc(hidden)]
+#[derive(Clone)]
+pub struct Scan {
+    /// The memo indices its GETs name: the only entries a memo must keep.
+    pub(crate) gets: Gets,
+    /// The nodes a graph of it holds, by the VM's rules ([`nodes::added`]),
+    /// but for those made once per graph.
+    pub(crate) nodes: usize,
+}
 
 impl<R: io::Read + io::Seek> Stream<R> {
     /// One pass over the pickle's opcodes to its STOP, through the window,
-    /// noting the index of every GET. `None` for anything that is not a
-    /// pickle, and for a memo not numbered as CPython numbers it: a PUT of
-    /// another index than the next (the entries so far), or a GET far past
-    /// the entries PUT so far.
-    pub(super) fn scan_gets(&mut self) -> Option<Gets> {
+    /// noting the index of every GET and counting the nodes. `None` for
+    /// anything that is not a pickle, and for a memo not numbered as
+    /// CPython numbers it: a PUT of another index than the next (the
+    /// entries so far), or a GET far past the entries PUT so far.
+    pub(super) fn scan_pickle(&mut self) -> Option<Scan> {
         let mut gets = Gets::default();
-        let (mut pos, mut puts) = (0, 0usize);
+        let (mut pos, mut puts, mut nodes) = (0, 0usize, 0usize);
         loop {
             let op = Opcode::from_byte(self.byte_at(pos)?)?;
             pos += 1;
+            nodes += nodes::added(op, self.node_arg(op, pos)?);
             let index = match op {
                 Opcode::BinGet => Some(usize::from(self.byte_at(pos)?)),
                 Opcode::LongBinGet => Some(self.uint(pos, 4)?),
@@ -52,7 +66,7 @@ impl<R: io::Read + io::Seek> Stream<R> {
                 gets.insert(index);
             }
             if op == Opcode::Stop {
-                return Some(gets);
+                return Some(Scan { gets, nodes });
             }
             pos = self.skip_arg(op.info().arg, pos)?;
         }
@@ -74,6 +88,32 @@ impl<R: io::Read + io::Seek> Stream<R> {
                 (pos + width).checked_add(len)
             }
         }
+    }
+
+    /// The argument [`nodes::added`] counts by, of the opcode `op` whose
+    /// argument starts at `pos`: the int of the binary ints, the length of
+    /// the counted strs and bytes.
+    fn node_arg(&mut self, op: Opcode, pos: usize) -> Option<i64> {
+        use Opcode::*;
+        let arg = match op {
+            BinInt1 | ShortBinUnicode | ShortBinBytes => self.uint(pos, 1)?,
+            BinInt2 => self.uint(pos, 2)?,
+            BinUnicode | BinBytes => self.uint(pos, 4)?,
+            BinUnicode8 | BinBytes8 => self.uint(pos, 8)?,
+            BinInt => return Some(i64::from(self.uint(pos, 4)? as u32 as i32)),
+            // Decimal text, LONG's with its `L`; what does not parse as
+            // plain digits counts as a big int.
+            Int | Long => {
+                let line = self.line(pos, self.end())?;
+                let digits = line.strip_suffix(b"L").unwrap_or(&line);
+                let parsed = std::str::from_utf8(digits)
+                    .ok()
+                    .and_then(|s| s.parse().ok());
+                return Some(parsed.unwrap_or(i64::MAX));
+            }
+            _ => 0,
+        };
+        Some(i64::try_from(arg).unwrap_or(i64::MAX))
     }
 
     /// The little-endian unsigned int of `width` bytes at `pos`.

@@ -2,7 +2,7 @@
 
 use std::io::{self, Read as _};
 
-use super::{str_header_len, str_len, Gets, Reference, Source};
+use super::{str_header_len, str_len, Gets, Reference, Scan, Source};
 use crate::de::direct::Memo;
 use crate::fast_map::FastMap;
 
@@ -52,9 +52,9 @@ pub struct Stream<R> {
     len: Option<usize>,
     /// The strs fetched again from outside the window, by the place of their opcode.
     strs: FastMap<usize, Box<[u8]>>,
-    /// What the scan for GETs found, once it ran: the direct read's memo
-    /// asks first, and the graph path again if the direct read gives up.
-    scanned: Option<Option<Gets>>,
+    /// What the scan found, once it ran: the direct read's memo asks
+    /// first, and the graph path again if the direct read gives up.
+    scanned: Option<Option<Scan>>,
 }
 
 impl<R: io::Read + io::Seek> Stream<R> {
@@ -95,6 +95,15 @@ impl<R: io::Read + io::Seek> Stream<R> {
     /// The stream, positioned at the pickle's first byte again.
     pub(crate) fn restart(self) -> io::Result<R> {
         self.finish(0)
+    }
+
+    /// One pass over the whole pickle ([`Scan`]), run once; `None` if it
+    /// is not a pickle the scan can tell about.
+    pub(crate) fn scan(&mut self) -> Option<&Scan> {
+        if self.scanned.is_none() {
+            self.scanned = Some(self.scan_pickle());
+        }
+        self.scanned.as_ref().and_then(Option::as_ref)
     }
 
     /// Makes the window hold `start..end`. `false` if the stream ends (or
@@ -305,10 +314,7 @@ impl<'de, R: io::Read + io::Seek> Source<'de> for Stream<R> {
     }
 
     fn gets(&mut self) -> Option<Gets> {
-        if self.scanned.is_none() {
-            self.scanned = Some(self.scan_gets());
-        }
-        self.scanned.clone().flatten()
+        self.scan().map(|scan| scan.gets.clone())
     }
 }
 
