@@ -291,6 +291,7 @@ impl<B: io::BufRead> IoRead<B> {
                 let read = out.len() - start;
                 let want = read.max(DIRECT_READ as usize).min(n - read).max(take);
                 out.reserve_exact(want);
+                crate::pages::advise(out);
             }
             out.extend_from_slice(&buf[..take]);
             self.consume(take);

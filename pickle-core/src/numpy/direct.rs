@@ -95,7 +95,13 @@ fn elements<'de, T: Element, S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<V
     let mut carry = Vec::new();
     r.byte_payload(|mut piece, len| {
         if let Some(len) = len {
+            if piece.len() == len {
+                // The whole payload at once, as from bytes in memory.
+                data = T::from_native_bytes(piece)?;
+                return Some(());
+            }
             data.reserve_exact(len / size);
+            crate::pages::advise(&mut data);
         }
         if !carry.is_empty() {
             let take = (size - carry.len()).min(piece.len());

@@ -44,7 +44,8 @@ pub trait Element:
     #[doc(hidden)]
     const COMPONENT: usize;
     /// Elements from native-order bytes (any alignment), or `None` if the
-    /// bytes are not a valid `Self` (a bool other than 0 or 1).
+    /// bytes are not a whole number of valid `Self`s (a bool other than 0
+    /// or 1).
     #[doc(hidden)]
     fn from_native_bytes(raw: &[u8]) -> Option<Vec<Self>>;
     /// Appends the elements of native-order bytes (a whole number of
@@ -60,7 +61,13 @@ macro_rules! element {
             const KIND: u8 = $kind;
             const COMPONENT: usize = $component;
             fn from_native_bytes(raw: &[u8]) -> Option<Vec<Self>> {
+                if raw.len() % std::mem::size_of::<$t>() != 0 {
+                    return None;
+                }
+                // Zeroed memory new from the allocator is untouched: it
+                // takes the huge pages asked for, then one copy.
                 let mut out = vec![<$t as bytemuck::Zeroable>::zeroed(); raw.len() / std::mem::size_of::<$t>()];
+                crate::pages::advise(&mut out);
                 bytemuck::cast_slice_mut::<$t, u8>(&mut out).copy_from_slice(raw);
                 Some(out)
             }
@@ -69,7 +76,9 @@ macro_rules! element {
                 if raw.len() % size != 0 {
                     return None;
                 }
-                out.extend(raw.chunks_exact(size).map(bytemuck::pod_read_unaligned::<$t>));
+                let start = out.len();
+                out.resize(start + raw.len() / size, <$t as bytemuck::Zeroable>::zeroed());
+                bytemuck::cast_slice_mut::<$t, u8>(&mut out[start..]).copy_from_slice(raw);
                 Some(())
             }
         }

@@ -114,6 +114,10 @@ impl<W: Write> Framer<W> {
         self.commit_frame();
         self.buf.extend_from_slice(header);
         if self.keep {
+            // Room for the frames after it too, so that the buffer does
+            // not grow again right away.
+            self.buf.reserve(data.len() + FRAME_SIZE_TARGET);
+            crate::pages::advise(&mut self.buf);
             self.buf.extend_from_slice(data);
             return Ok(());
         }
