@@ -30,6 +30,16 @@ pub(crate) fn advise<T>(v: &mut Vec<T>) {
     }
 }
 
+/// [`advise`] for a `Vec` filled by pushes, after the pushes that grew it:
+/// `capacity` is the capacity it was last advised at.
+#[inline]
+pub(crate) fn advise_grown<T>(v: &mut Vec<T>, capacity: &mut usize) {
+    if v.capacity() != *capacity {
+        *capacity = v.capacity();
+        advise(v);
+    }
+}
+
 #[cfg(target_os = "linux")]
 #[cold]
 fn advise_range(start: usize, len: usize) {

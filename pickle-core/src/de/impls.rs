@@ -379,8 +379,12 @@ impl<'de, T: FromPickle<'de>> FromPickle<'de> for Vec<T> {
     const DIRECT: bool = T::DIRECT;
 
     fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
-        let mut out = Vec::new();
-        let len = r.list_runs(|r, max| T::read_direct_run(r, &mut out, max))?;
+        let (mut out, mut advised) = (Vec::new(), 0);
+        let len = r.list_runs(|r, max| {
+            let run = T::read_direct_run(r, &mut out, max)?;
+            crate::pages::advise_grown(&mut out, &mut advised);
+            Some(run)
+        })?;
         out.truncate(len);
         Some(out)
     }

@@ -41,6 +41,8 @@ pub(super) struct Framer<W> {
     /// Whether `buf` is the whole output (`dumps`): nothing is flushed to
     /// `out`, and frames are committed in place.
     keep: bool,
+    /// The capacity of `buf` when it was last advised to take huge pages.
+    advised: usize,
 }
 
 impl<W: Write> Framer<W> {
@@ -51,6 +53,7 @@ impl<W: Write> Framer<W> {
             framing: false,
             frame_start: None,
             keep: false,
+            advised: 0,
         }
     }
 
@@ -80,6 +83,9 @@ impl<W: Write> Framer<W> {
 
     #[cold]
     fn open_frame(&mut self) {
+        // A whole pickle in memory grows a frame at a time: the room it
+        // grew into takes huge pages once big.
+        crate::pages::advise_grown(&mut self.buf, &mut self.advised);
         self.frame_start = Some(self.buf.len());
         self.buf.extend_from_slice(&[0; FRAME_HEADER_SIZE]);
     }

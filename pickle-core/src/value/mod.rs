@@ -349,11 +349,13 @@ impl<'de> Value<'de> {
     /// Reserves room for at least `n` more objects, if the allocator has it.
     pub(crate) fn try_reserve(&mut self, n: usize) {
         let _ = self.objects.try_reserve(n);
+        crate::pages::advise(&mut self.objects);
     }
 
     /// Reserves room for `n` more objects and no more, if the allocator has it.
     pub(crate) fn try_reserve_exact(&mut self, n: usize) {
         let _ = self.objects.try_reserve_exact(n);
+        crate::pages::advise(&mut self.objects);
     }
 
     /// A graph holding the single object `object`, which is the root.
@@ -389,6 +391,7 @@ impl<'de> Value<'de> {
         let len = self.objects.len();
         let more = if len < BIG { len.max(64) } else { len / 4 };
         self.objects.reserve_exact(more);
+        crate::pages::advise(&mut self.objects);
     }
 
     /// The object at `id`.
