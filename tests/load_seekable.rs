@@ -344,3 +344,47 @@ fn a_stream_is_scanned_for_gets_once_though_both_paths_read_it() {
         data.len()
     );
 }
+
+#[test]
+fn a_str_longer_than_the_window_is_read_in_pieces_as_from_bytes() {
+    // Characters of 3 bytes, so that the window's edges (64 KiB) fall
+    // inside them; the second item is a GET of the first.
+    let long = "€".repeat(40_000) + "end";
+    let expected = vec![long.clone(), long.clone(), "x".to_string()];
+    let data = pickle::dumps(&expected).unwrap();
+    assert!(pickle::loads::<Vec<String>>(&data).unwrap() == expected);
+    let mut file = Awkward::new(&data);
+    assert!(
+        Unpickler::new()
+            .load_seekable::<Vec<String>>(&mut file)
+            .unwrap()
+            == expected
+    );
+    for chunk in [1, 7, 4096, 65536] {
+        let read =
+            direct::read_seekable::<Vec<String>>(Cursor::new(&data), &Limits::default(), chunk, 1);
+        assert!(
+            read.as_ref() == Some(&expected),
+            "chunk {chunk}: {:?}",
+            read.map(|v| v.len())
+        );
+    }
+
+    // Its bytes count against the allocation limit, as the graph's copy would.
+    let mut limits = Limits::default();
+    limits.max_alloc_bytes = long.len() as u64 - 1;
+    assert_eq!(
+        direct::read_seekable::<Vec<String>>(Cursor::new(&data), &limits, 65536, 1),
+        None
+    );
+
+    // Not UTF-8 at the very end: the error loads reports, at the
+    // BINUNICODE (offset 4, by pickletools.genops).
+    let mut bad = pickle::dumps(&vec![long.clone()]).unwrap();
+    let end = bad.iter().rposition(|&b| b == b'd').unwrap();
+    bad[end] = 0xff;
+    assert_eq!(
+        both_errors::<Vec<String>>(&bad, Limits::default()),
+        [(ErrorKind::InvalidText, Some(4)); 2]
+    );
+}

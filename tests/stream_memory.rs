@@ -78,10 +78,13 @@ fn stream_loads_peak_at_most_a_mib_above_the_value() {
     let strs: Vec<String> = (0..204_800).map(|i| format!("{i:032}")).collect();
     // 200 KB of memoized empty lists: a memo of 100,000 entries.
     let lists: Vec<Vec<i64>> = vec![Vec::new(); 100_000];
-    let cases: [(&str, Vec<u8>); 3] = [
+    // One str of 4 MiB: far more than a stream's window.
+    let long = vec!["€".repeat((4 << 20) / 3)];
+    let cases: [(&str, Vec<u8>); 4] = [
         ("ints", pickle::dumps(&ints).unwrap()),
         ("strs", pickle::dumps(&strs).unwrap()),
         ("empty lists", pickle::dumps(&lists).unwrap()),
+        ("a long str", pickle::dumps(&long).unwrap()),
     ];
     let mut report = Vec::new();
     let mut over = Vec::new();
@@ -92,7 +95,7 @@ fn stream_loads_peak_at_most_a_mib_above_the_value() {
                 "typed",
                 match *name {
                     "ints" => load::<Vec<i64>>(pickle),
-                    "strs" => load::<Vec<String>>(pickle),
+                    "strs" | "a long str" => load::<Vec<String>>(pickle),
                     _ => load::<Vec<Vec<i64>>>(pickle),
                 },
             ),

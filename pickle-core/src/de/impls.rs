@@ -175,7 +175,7 @@ impl<'de> FromPickle<'de> for String {
 
     #[inline]
     fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
-        r.str().map(|text| String::from(&*text))
+        r.string()
     }
 }
 

@@ -128,11 +128,25 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
             _ => return None,
         };
         let start = self.skip(n)?;
-        let end = start + n;
         // The graph holds a copy of a bytearray, and of bytes read from a stream.
         if S::COPIES || op == Opcode::ByteArray8.byte() {
             self.charge(n)?;
         }
+        self.pieces(start, n, &mut sink)?;
+        self.push()?;
+        self.memoize(Memo::OTHER)?;
+        Some(n)
+    }
+
+    /// The `n` bytes at `start`, given to `sink` in pieces, in order, as
+    /// [`Direct::byte_payload`] gives them.
+    pub(super) fn pieces(
+        &mut self,
+        start: usize,
+        n: usize,
+        sink: &mut impl FnMut(&[u8], Option<usize>) -> Option<()>,
+    ) -> Option<()> {
+        let end = start + n;
         let mut len = self.source.holds(end).then_some(n);
         let mut at = start;
         while at < end {
@@ -143,8 +157,6 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
             at += piece.len();
             sink(&piece, len.take())?;
         }
-        self.push()?;
-        self.memoize(Memo::OTHER)?;
-        Some(n)
+        Some(())
     }
 }

@@ -179,6 +179,60 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
         })
     }
 
+    /// A str as a `String` of its own. A long str from a stream is read
+    /// into it a window at a time, so that it is never held twice (in the
+    /// window, then in the `String`).
+    #[inline]
+    pub fn string(&mut self) -> Option<String> {
+        if S::COPIES && self.peek()? != Opcode::ShortBinUnicode.byte() && self.long_str_next() {
+            return self.string_in_pieces();
+        }
+        self.str().map(|text| String::from(&*text))
+    }
+
+    /// Whether a BINUNICODE or BINUNICODE8 of more than a stream's window
+    /// (64 KiB) is next. Its length is only looked at, not read.
+    #[cold]
+    fn long_str_next(&mut self) -> bool {
+        const LONG_STR: u64 = 64 * 1024;
+        let at = self.input.pos;
+        let width = match self.source.byte_at(at) {
+            Some(b) if b == Opcode::BinUnicode.byte() => 4,
+            Some(b) if b == Opcode::BinUnicode8.byte() => 8,
+            _ => return false,
+        };
+        let Some(len) = self.source.range(at + 1, at + 1 + width) else {
+            return false;
+        };
+        let mut le = [0; 8];
+        le[..width].copy_from_slice(&len);
+        u64::from_le_bytes(le) > LONG_STR
+    }
+
+    /// The str next, a BINUNICODE or BINUNICODE8, read in pieces.
+    fn string_in_pieces(&mut self) -> Option<String> {
+        let op = self.peek()?;
+        let at = self.input.pos;
+        self.advance();
+        let n = match op {
+            b if b == Opcode::BinUnicode.byte() => u32::from_le_bytes(self.array()?) as usize,
+            _ => usize::try_from(u64::from_le_bytes(self.array()?)).ok()?,
+        };
+        let start = self.skip(n)?;
+        self.charge(n)?;
+        let mut text = Vec::new();
+        self.pieces(start, n, &mut |piece, len| {
+            if let Some(len) = len {
+                text.reserve_exact(len);
+            }
+            text.extend_from_slice(piece);
+            Some(())
+        })?;
+        self.push()?;
+        self.memoize(Memo::str(at))?;
+        String::from_utf8(text).ok()
+    }
+
     /// The bytes of a str, not checked to be UTF-8: for a caller that
     /// compares them with strs it knows (a key with field names).
     #[inline]
