@@ -9,8 +9,16 @@
 //! the unpickler and the pickler ask for the buffers of that size they are
 //! about to fill whole. Elsewhere, and where the kernel says no, nothing
 //! changes.
+//!
+//! As with numpy's `NUMPY_MADVISE_HUGEPAGE`, the environment variable
+//! `PICKLE_MADVISE_HUGEPAGE=0`, set when the process starts, turns the
+//! advice off: for a system where huge pages are known to hurt (memory
+//! tight enough that a 2 MiB page's rounding counts, or so fragmented that
+//! finding one stalls).
 
 #![allow(unsafe_code)]
+
+use std::sync::OnceLock;
 
 /// The size from which a buffer is worth huge pages: numpy's 4 MiB.
 const HUGE_FROM: usize = 4 << 20;
@@ -25,9 +33,22 @@ const HUGE_FROM: usize = 4 << 20;
 #[inline]
 pub(crate) fn advise<T>(v: &mut Vec<T>) {
     let bytes = v.capacity() * std::mem::size_of::<T>();
-    if bytes >= HUGE_FROM {
+    if bytes >= HUGE_FROM && enabled() {
         advise_range(v.as_mut_ptr() as usize, bytes);
     }
+}
+
+/// Whether to advise at all: `PICKLE_MADVISE_HUGEPAGE` as it was first
+/// asked, read once.
+#[cold]
+fn enabled() -> bool {
+    static ENABLED: OnceLock<bool> = OnceLock::new();
+    *ENABLED.get_or_init(|| enabled_by(std::env::var_os("PICKLE_MADVISE_HUGEPAGE").as_deref()))
+}
+
+/// The advice is off only for a variable set to `0`, as numpy reads its own.
+fn enabled_by(setting: Option<&std::ffi::OsStr>) -> bool {
+    setting.is_none_or(|value| value != "0")
 }
 
 /// [`advise`] for a `Vec` filled by pushes, after the pushes that grew it:
@@ -91,6 +112,15 @@ mod tests {
     }
 
     #[test]
+    fn the_environment_turns_the_advice_off_with_0_only() {
+        use std::ffi::OsStr;
+        assert!(enabled_by(None));
+        assert!(enabled_by(Some(OsStr::new("1"))));
+        assert!(enabled_by(Some(OsStr::new(""))));
+        assert!(!enabled_by(Some(OsStr::new("0"))));
+    }
+
+    #[test]
     fn a_big_buffer_is_one_mapping_advised_for_huge_pages() {
         let mut v: Vec<u64> = Vec::with_capacity(HUGE_FROM);
         advise(&mut v);
@@ -103,8 +133,9 @@ mod tests {
             "{from:#x}..{to:#x} splits {start:#x}..{end:#x}"
         );
         let huge = flags.split(' ').any(|flag| flag == "hg");
-        // A kernel built without transparent huge pages refuses the advice.
+        // A kernel built without transparent huge pages refuses the advice;
+        // PICKLE_MADVISE_HUGEPAGE=0 turns it off.
         let thp = std::path::Path::new("/sys/kernel/mm/transparent_hugepage").exists();
-        assert_eq!(huge, thp, "flags {flags}");
+        assert_eq!(huge, thp && enabled(), "flags {flags}");
     }
 }
