@@ -237,6 +237,36 @@ pub(super) fn memo_put(out: &mut Vec<u8>, proto: u8, index: u32) {
     }
 }
 
+/// The longest str [`short_str_memoized`] writes.
+pub(super) const SHORT_STR: usize = 16;
+
+/// SHORT_BINUNICODE then MEMOIZE, for `text` of 3 to [`SHORT_STR`] bytes, as
+/// most keys and names are: the record is built in a fixed-size array, by
+/// copies of fixed sizes that overlap, and appended whole, then cut to its
+/// length, so that nothing depends on the length but where the next record
+/// starts.
+#[inline]
+pub(super) fn short_str_memoized(out: &mut Vec<u8>, text: &[u8]) {
+    let len = text.len();
+    debug_assert!((3..=SHORT_STR).contains(&len));
+    let mut record = [0; SHORT_STR + 3];
+    record[0] = Opcode::ShortBinUnicode.byte();
+    record[1] = len as u8;
+    let body = &mut record[2..];
+    if len >= 8 {
+        body[..8].copy_from_slice(&text[..8]);
+        body[len - 8..len].copy_from_slice(&text[len - 8..]);
+    } else if len >= 4 {
+        body[..4].copy_from_slice(&text[..4]);
+        body[len - 4..len].copy_from_slice(&text[len - 4..]);
+    } else {
+        body[..3].copy_from_slice(&text[..3]);
+    }
+    body[len] = Opcode::Memoize.byte();
+    out.extend_from_slice(&record);
+    out.truncate(out.len() - (SHORT_STR - len));
+}
+
 /// PUT, BINPUT or LONG_BINPUT: [`memo_put`] below protocol 4.
 #[cold]
 fn memo_put_indexed(out: &mut Vec<u8>, proto: u8, index: u32) {
@@ -253,6 +283,20 @@ fn memo_put_indexed(out: &mut Vec<u8>, proto: u8, index: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_short_str_is_its_opcode_length_bytes_and_memoize_at_every_length() {
+        let text: Vec<u8> = (b'a'..=b'z').collect();
+        for len in 3..=SHORT_STR {
+            let mut out = b"before".to_vec();
+            short_str_memoized(&mut out, &text[..len]);
+            let mut expected = b"before\x8c".to_vec();
+            expected.push(len as u8);
+            expected.extend_from_slice(&text[..len]);
+            expected.push(0x94);
+            assert_eq!(out, expected, "length {len}");
+        }
+    }
 
     #[test]
     fn extension_codes_take_the_smallest_ext_opcode() {

@@ -169,8 +169,9 @@ impl Memo {
         Ok(index)
     }
 
+    /// The next index, counted as used: for an object nothing else names.
     #[inline]
-    fn next(&mut self) -> Result<u32> {
+    pub(super) fn next(&mut self) -> Result<u32> {
         let index = self.len;
         if index == ABSENT {
             return Err(Error::new(

@@ -272,6 +272,12 @@ impl<'p, W: io::Write> Core<'p, W> {
     /// A new str, or the cached singleton CPython has for it; returns its memo index.
     #[inline]
     pub(crate) fn save_str(&mut self, text: &str) -> Result<u32> {
+        // Past 2 bytes no str is one of CPython's singletons.
+        if self.proto >= 4 && (3..=encode::SHORT_STR).contains(&text.len()) {
+            let index = self.memo.next()?;
+            encode::short_str_memoized(self.framer.buf(), text.as_bytes());
+            return Ok(index);
+        }
         let key = Key::for_str(text, Key::Temp);
         if let Some(index) = self.memo.get(key) {
             self.memo_get(index);
