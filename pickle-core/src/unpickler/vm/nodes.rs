@@ -8,20 +8,20 @@
 //! STOP) it counts one node, so the count is a reservation, not a promise:
 //! a graph that needs more grows as it would have without one.
 
-use super::{SMALL_INT_MAX, SMALL_INT_MIN};
+use super::{SMALL_INTS, SMALL_INT_MAX, SMALL_INT_MIN};
 use crate::opcode::Opcode;
 
 /// Nodes the VM makes once per graph at most: `None`, the bools, the small
 /// ints, the 1-character strs and bytes, `()`. The count leaves room for them
 /// all rather than tell which a pickle uses.
-pub(crate) const SHARED_NODES: usize = 1 + 2 + 262 + 257 + 257 + 1;
+pub(crate) const SHARED_NODES: usize = 1 + 2 + SMALL_INTS + 257 + 257 + 1;
 
 /// How many nodes running `op` adds to the graph. `arg` is what the count
 /// depends on: the int of BININT1, BININT2, BININT, INT and LONG (`i64::MAX`
-/// for one that is not plain decimal digits: INT's `00` and `01`, which are
-/// bools, are 0 and 1), and the length of
-/// the str or bytes of the counted forms (SHORT_BINUNICODE, BINUNICODE,
-/// BINUNICODE8, SHORT_BINBYTES, BINBYTES, BINBYTES8); 0 for the others.
+/// for one that is not plain decimal digits; INT's `00` and `01`, which are
+/// bools, are 0 and 1), and the length of the str or bytes of the counted
+/// forms (SHORT_BINUNICODE, BINUNICODE, BINUNICODE8, SHORT_BINBYTES,
+/// BINBYTES, BINBYTES8); 0 for the others.
 ///
 /// Shared nodes ([`SHARED_NODES`]) count 0. Globals count 1 though the VM
 /// makes one node per name, since CPython memoizes each global once anyway.
