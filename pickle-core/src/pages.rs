@@ -61,6 +61,8 @@ pub(crate) fn advise_grown<T>(v: &mut Vec<T>, capacity: &mut usize) {
     }
 }
 
+/// `madvise(MADV_HUGEPAGE)` on the pages of `start..start + len`: the
+/// crate's only `unsafe` code, with `sysconf` for the page size.
 #[cfg(target_os = "linux")]
 #[cold]
 fn advise_range(start: usize, len: usize) {
@@ -71,8 +73,8 @@ fn advise_range(start: usize, len: usize) {
     };
     let from = start / page * page;
     let to = (start + len).next_multiple_of(page);
-    // SAFETY: `from..to` are the pages `v`'s allocation lies in, memory the
-    // process has mapped (with, at its edges, the allocator's bookkeeping).
+    // SAFETY: `from..to` are the pages the caller's allocation lies in
+    // (`start..start + len`, a `Vec`'s), memory the process has mapped (with, at its edges, the allocator's bookkeeping).
     // MADV_HUGEPAGE changes only how the kernel backs those pages, never
     // what they hold or whether they may be accessed. Its result is
     // ignored: a kernel without transparent huge pages, or a mapping that
