@@ -222,13 +222,8 @@ enum Shape {
 /// Sends a batch of requests to derive_classes.py; one answer per request.
 fn ask_python(requests: &[Json]) -> Vec<Json> {
     let input = serde_json::to_vec(requests).expect("requests are JSON");
-    let output = common::run_python("derive_classes.py", &input);
-    assert!(
-        output.status.success(),
-        "derive_classes.py failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let answers: Vec<Json> = serde_json::from_slice(&output.stdout).expect("answers are JSON");
+    let output = common::python_stdout("derive_classes.py", &input);
+    let answers: Vec<Json> = serde_json::from_slice(&output).expect("answers are JSON");
     assert_eq!(answers.len(), requests.len());
     answers
 }

@@ -6,6 +6,11 @@ use serde_json::Value as Json;
 
 mod common;
 
+/// A length of `width` bytes, then that many bytes.
+fn counted(width: usize, signed: bool) -> ArgLayout {
+    ArgLayout::Counted { width, signed }
+}
+
 /// The layout pickletools' `n` says: a size, or one of its markers.
 fn layout_of(arg: &str, n: i64) -> ArgLayout {
     match n {
@@ -14,35 +19,18 @@ fn layout_of(arg: &str, n: i64) -> ArgLayout {
         -1 if arg == "stringnl_noescape_pair" => ArgLayout::Lines(2),
         -1 => ArgLayout::Lines(1),
         // TAKEN_FROM_ARGUMENT1, 4, 4U, 8U.
-        -2 => ArgLayout::Counted {
-            width: 1,
-            signed: false,
-        },
-        -3 => ArgLayout::Counted {
-            width: 4,
-            signed: true,
-        },
-        -4 => ArgLayout::Counted {
-            width: 4,
-            signed: false,
-        },
-        -5 => ArgLayout::Counted {
-            width: 8,
-            signed: false,
-        },
+        -2 => counted(1, false),
+        -3 => counted(4, true),
+        -4 => counted(4, false),
+        -5 => counted(8, false),
         n => panic!("pickletools marker {n} is new"),
     }
 }
 
 #[test]
 fn every_argument_is_laid_out_as_pickletools_says() {
-    let out = common::run_python("opcode_args.py", b"");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let theirs: serde_json::Map<String, Json> = serde_json::from_slice(&out.stdout).unwrap();
+    let out = common::python_stdout("opcode_args.py", b"");
+    let theirs: serde_json::Map<String, Json> = serde_json::from_slice(&out).unwrap();
     assert_eq!(theirs.len(), OPCODES.len());
     for op in OPCODES {
         let (arg, n) = match &theirs[op.name] {

@@ -23,13 +23,8 @@ use pickle::ErrorKind;
 /// `pickle.dumps(eval(expr), protocol=p)` for each expression, p = 0..=5, in one Python run.
 fn cpython_dumps(exprs: &[String]) -> Vec<Vec<Vec<u8>>> {
     let request = serde_json::to_vec(exprs).expect("request");
-    let output = common::run_python("std_types.py", &request);
-    assert!(
-        output.status.success(),
-        "std_types.py failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let hex: Vec<Vec<String>> = serde_json::from_slice(&output.stdout).expect("response");
+    let output = common::python_stdout("std_types.py", &request);
+    let hex: Vec<Vec<String>> = serde_json::from_slice(&output).expect("response");
     hex.iter()
         .map(|protos| protos.iter().map(|h| common::hex(h)).collect())
         .collect()

@@ -243,6 +243,17 @@ pub fn run_python(script: &str, input: &[u8]) -> std::process::Output {
     run_python_with(&python(), script, input.to_vec())
 }
 
+/// [`run_python`], which must succeed: what the script printed.
+pub fn python_stdout(script: &str, input: &[u8]) -> Vec<u8> {
+    let output = run_python(script, input);
+    assert!(
+        output.status.success(),
+        "{script} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
+}
+
 /// [`run_python`] with another interpreter. The input is fed from a thread,
 /// so a script may answer before it has read everything.
 pub fn run_python_with(program: &str, script: &str, input: Vec<u8>) -> std::process::Output {

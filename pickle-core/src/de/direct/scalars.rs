@@ -1,5 +1,6 @@
 //! Scalars: ints, floats, bools, `None` and strs, one at a time or in runs.
 
+use super::source::{str_header_len, str_len};
 use super::{Direct, Memo, Reference, Source};
 use crate::opcode::Opcode;
 
@@ -184,7 +185,7 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
     /// window, then in the `String`).
     #[inline]
     pub fn string(&mut self) -> Option<String> {
-        if S::COPIES && self.peek()? != Opcode::ShortBinUnicode.byte() && self.long_str_next() {
+        if S::COPIES && self.long_str_next() {
             return self.string_in_pieces();
         }
         self.str().map(|text| String::from(&*text))
@@ -192,32 +193,26 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
 
     /// Whether a BINUNICODE or BINUNICODE8 of more than a stream's window
     /// (64 KiB) is next. Its length is only looked at, not read.
-    #[cold]
+    #[inline]
     fn long_str_next(&mut self) -> bool {
-        const LONG_STR: u64 = 64 * 1024;
+        const LONG_STR: usize = 64 * 1024;
         let at = self.input.pos;
-        let width = match self.source.byte_at(at) {
-            Some(b) if b == Opcode::BinUnicode.byte() => 4,
-            Some(b) if b == Opcode::BinUnicode8.byte() => 8,
-            _ => return false,
-        };
-        let Some(len) = self.source.range(at + 1, at + 1 + width) else {
+        let Some(header_len) = self.source.byte_at(at).and_then(str_header_len) else {
             return false;
         };
-        let mut le = [0; 8];
-        le[..width].copy_from_slice(&len);
-        u64::from_le_bytes(le) > LONG_STR
+        self.source
+            .range(at, at + header_len)
+            .and_then(|header| str_len(&header))
+            .is_some_and(|n| n > LONG_STR)
     }
 
     /// The str next, a BINUNICODE or BINUNICODE8, read in pieces.
+    #[cold]
     fn string_in_pieces(&mut self) -> Option<String> {
         let op = self.peek()?;
         let at = self.input.pos;
         self.advance();
-        let n = match op {
-            b if b == Opcode::BinUnicode.byte() => u32::from_le_bytes(self.array()?) as usize,
-            _ => usize::try_from(u64::from_le_bytes(self.array()?)).ok()?,
-        };
+        let n = self.str_arg(op)?;
         let start = self.skip(n)?;
         self.charge(n)?;
         let mut text = Vec::new();
@@ -248,14 +243,7 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
         }
         let at = self.input.pos;
         self.advance();
-        let n = match op {
-            b if b == Opcode::ShortBinUnicode.byte() => usize::from(self.byte()?),
-            b if b == Opcode::BinUnicode.byte() => u32::from_le_bytes(self.array()?) as usize,
-            b if b == Opcode::BinUnicode8.byte() => {
-                usize::try_from(u64::from_le_bytes(self.array()?)).ok()?
-            }
-            _ => return None,
-        };
+        let n = self.str_arg(op)?;
         let start = self.skip(n)?;
         if S::COPIES {
             // The graph path would copy the text too.
@@ -264,5 +252,19 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
         self.push()?;
         self.memoize(Memo::str(at))?;
         self.source.range(start, start + n)
+    }
+
+    /// The length argument of the str opcode `op`, just past it; `None`
+    /// for an opcode that is not SHORT_BINUNICODE, BINUNICODE or BINUNICODE8.
+    #[inline]
+    fn str_arg(&mut self, op: u8) -> Option<usize> {
+        match op {
+            b if b == Opcode::ShortBinUnicode.byte() => Some(usize::from(self.byte()?)),
+            b if b == Opcode::BinUnicode.byte() => Some(u32::from_le_bytes(self.array()?) as usize),
+            b if b == Opcode::BinUnicode8.byte() => {
+                usize::try_from(u64::from_le_bytes(self.array()?)).ok()
+            }
+            _ => None,
+        }
     }
 }
