@@ -378,5 +378,5 @@ pub fn require_slots_protocol<W: io::Write>(w: &Writer<'_, W>, qualname: &str) -
 /// `#[pickle(bytes)]`: a byte sequence as a Python `bytes` object, through
 /// the public `with`-module [`pickle_core::types::bytes`].
 pub mod bytes {
-    pub use pickle_core::types::bytes::{from_pickle, to_pickle};
+    pub use pickle_core::types::bytes::{from_pickle, read_direct, to_pickle};
 }

@@ -9,6 +9,7 @@ use std::io::Cursor;
 
 use indexmap::IndexMap;
 use pickle::de::{direct, FromPickle};
+use pickle::types::bytes::{ByteArray, Bytes};
 use pickle::{Limits, Pickle, Pickler, Value};
 use proptest::prelude::*;
 
@@ -331,6 +332,76 @@ fn runs_of_floats_read_as_the_graph_path_reads_them() {
 struct MapThenInt<M> {
     m: M,
     a: i64,
+}
+
+#[derive(Pickle, Debug, Clone, PartialEq)]
+#[pickle(module = "shop", name = "Blob")]
+struct Blob {
+    name: String,
+    data: Bytes,
+    #[pickle(bytes)]
+    raw: Vec<u8>,
+}
+
+#[test]
+fn bytes_and_bytearrays_are_read_as_cpython_writes_them() {
+    // tests/python/direct_bytes.py: at each protocol 0 to 5, b'', b'ab',
+    // bytes(range(256)), 70,000 bytes (a payload CPython writes outside any
+    // frame), bytearray(b'ab'), a list holding one bytes twice, and a
+    // `shop.Blob`.
+    let out = common::python_stdout("direct_bytes.py", b"");
+    let mut rest = &out[..];
+    let mut next = || {
+        let (len, tail) = rest.split_at(4);
+        let len = u32::from_le_bytes(len.try_into().unwrap()) as usize;
+        let (data, tail) = tail.split_at(len);
+        rest = tail;
+        data
+    };
+    let all: Vec<u8> = (0..=255).collect();
+    let long: Vec<u8> = (0..70_000_u32).map(|i| (i * 7 % 251) as u8).collect();
+    let blob = Blob {
+        name: "blob".into(),
+        data: Bytes(all.clone()),
+        raw: long.clone(),
+    };
+    for protocol in 0..=5 {
+        // BINBYTES from protocol 3; below, `_codecs.encode(…, 'latin1')`,
+        // which the graph path reads.
+        for expected in [&b""[..], b"ab", &all, &long] {
+            let data = next();
+            let direct = agrees::<Bytes>(data).map(|b| b.0);
+            assert_eq!(
+                direct.as_deref(),
+                (protocol >= 3).then_some(expected),
+                "protocol {protocol}"
+            );
+            assert_eq!(pickle::loads::<Bytes>(data).unwrap().0, expected);
+        }
+        // BYTEARRAY8 at protocol 5; below, `bytearray(b'ab')` by REDUCE.
+        // Either type reads either object, as the graph path does.
+        let data = next();
+        let direct = (protocol == 5).then(|| b"ab".to_vec());
+        assert_eq!(agrees::<ByteArray>(data).map(|b| b.0), direct);
+        assert_eq!(agrees::<Bytes>(data).map(|b| b.0), direct);
+        assert_eq!(pickle::loads::<ByteArray>(data).unwrap().0, b"ab");
+        // One bytes twice, the second time a GET: sharing is the graph path's.
+        let data = next();
+        assert_eq!(direct::read::<Vec<Bytes>>(data, &Limits::default()), None);
+        assert_eq!(
+            pickle::loads::<Vec<Bytes>>(data).unwrap(),
+            [Bytes(b"xyz".to_vec()), Bytes(b"xyz".to_vec())]
+        );
+        // A `Bytes` field and a `#[pickle(bytes)]` one.
+        let data = next();
+        assert_eq!(
+            agrees::<Blob>(data),
+            (protocol >= 3).then(|| blob.clone()),
+            "protocol {protocol}"
+        );
+        assert_eq!(pickle::loads::<Blob>(data).unwrap(), blob);
+    }
+    assert!(rest.is_empty());
 }
 
 #[test]

@@ -10,6 +10,7 @@ use std::io::Cursor;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use pickle::de::FromPickle;
+use pickle::types::bytes::Bytes;
 use pickle::Value;
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
@@ -80,11 +81,14 @@ fn stream_loads_peak_at_most_a_mib_above_the_value() {
     let lists: Vec<Vec<i64>> = vec![Vec::new(); 100_000];
     // One str of 4 MiB: far more than a stream's window.
     let long = vec!["€".repeat((4 << 20) / 3)];
-    let cases: [(&str, Vec<u8>); 4] = [
+    // And 4 MiB of bytes, which a typed load copies straight into its `Vec`.
+    let blob = vec![Bytes((0..4 << 20).map(|i| i as u8).collect())];
+    let cases: [(&str, Vec<u8>); 5] = [
         ("ints", pickle::dumps(&ints).unwrap()),
         ("strs", pickle::dumps(&strs).unwrap()),
         ("empty lists", pickle::dumps(&lists).unwrap()),
         ("a long str", pickle::dumps(&long).unwrap()),
+        ("long bytes", pickle::dumps(&blob).unwrap()),
     ];
     let mut report = Vec::new();
     let mut over = Vec::new();
@@ -96,6 +100,7 @@ fn stream_loads_peak_at_most_a_mib_above_the_value() {
                 match *name {
                     "ints" => load::<Vec<i64>>(pickle),
                     "strs" | "a long str" => load::<Vec<String>>(pickle),
+                    "long bytes" => load::<Vec<Bytes>>(pickle),
                     _ => load::<Vec<Vec<i64>>>(pickle),
                 },
             ),

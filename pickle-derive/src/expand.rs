@@ -355,13 +355,13 @@ fn expand_struct(s: &Struct) -> TokenStream {
 
 /// `FromPickle::DIRECT` and `read_direct` for a struct read from a dict of
 /// its fields: an instance's `__dict__` (`classes`), or a plain dict. Empty
-/// (the graph path only) if a field is read by a `with` module or as bytes,
-/// or borrows (its type names a lifetime).
+/// (the graph path only) if a field is read by a `with` module, or borrows
+/// (its type names a lifetime).
 fn read_direct(s: &Struct, written: &[&Field], classes: Option<&TokenStream>) -> TokenStream {
     let rt = runtime();
     if written
         .iter()
-        .any(|f| !uses_trait(f) || crate::bound::names_lifetime(f.ty))
+        .any(|f| f.attrs.with.is_some() || crate::bound::names_lifetime(f.ty))
     {
         return quote!();
     }
@@ -372,15 +372,21 @@ fn read_direct(s: &Struct, written: &[&Field], classes: Option<&TokenStream>) ->
         .map(|i| Ident::new(&format!("__f{i}"), proc_macro2::Span::call_site()))
         .collect();
     let tys: Vec<&syn::Type> = written.iter().map(|f| f.ty).collect();
+    // The types read through their own `FromPickle`: not `#[pickle(bytes)]` fields.
+    let traits = written.iter().filter(|f| uses_trait(f)).map(|f| f.ty);
     let names: Vec<&str> = written.iter().map(|f| f.name.as_str()).collect();
     let index = (0..written.len()).map(Literal::usize_unsuffixed);
+    let reads = written.iter().map(|f| match f.attrs.bytes {
+        Some(_) => quote!(#rt::bytes::read_direct(__r)),
+        None => quote!(__r.read()),
+    });
     let access = if written.is_empty() {
         quote!(|_: &mut #rt::Direct<#de, __S>, _: usize, _: bool| #none)
     } else {
         quote! {
             |__r: &mut #rt::Direct<#de, __S>, __i: usize, __set: bool| -> ::core::option::Option<()> {
                 match __i {
-                    #(#index => #vars = if __set { #some(__r.read()?) } else { #none },)*
+                    #(#index => #vars = if __set { #some(#reads?) } else { #none },)*
                     _ => return #none,
                 }
                 #some(())
@@ -408,7 +414,7 @@ fn read_direct(s: &Struct, written: &[&Field], classes: Option<&TokenStream>) ->
         }
     });
     quote! {
-        const DIRECT: bool = true #(&& <#tys as #rt::FromPickle<#de>>::DIRECT)*;
+        const DIRECT: bool = true #(&& <#traits as #rt::FromPickle<#de>>::DIRECT)*;
 
         fn read_direct<__S: #rt::DirectSource<#de>>(
             __r: &mut #rt::Direct<#de, __S>,

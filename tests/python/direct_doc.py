@@ -4,19 +4,15 @@ a class `shop.Item`, pickled by CPython at protocols 2 to 5: for each, a
 import pickle
 import struct
 import sys
-import types
 
-shop = types.ModuleType("shop")
-sys.modules["shop"] = shop
+from made_up import place
 
 
 class Item:
     pass
 
 
-Item.__module__ = "shop"
-Item.__qualname__ = "Item"
-shop.Item = Item
+place(Item, "shop")
 
 
 def item(i):

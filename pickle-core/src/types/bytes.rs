@@ -28,6 +28,7 @@
 use std::io;
 use std::ops::{Deref, DerefMut};
 
+use crate::de::direct::{Direct, Source};
 use crate::de::{FromPickle, Node};
 use crate::error::Result;
 use crate::ser::{ToPickle, Writer};
@@ -115,6 +116,12 @@ macro_rules! byte_type {
             fn from_pickle(node: Node<'_, 'de>) -> Result<Self> {
                 from_pickle(node)
             }
+
+            const DIRECT: bool = true;
+
+            fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
+                r.byte_vec().map($t)
+            }
         }
     };
 }
@@ -162,6 +169,17 @@ pub fn from_pickle<T: for<'a> From<&'a [u8]>>(node: Node<'_, '_>) -> Result<T> {
         Some(b) => Ok(T::from(b)),
         None => Err(node.type_error("bytes")),
     }
+}
+
+/// [`from_pickle`] straight from the pickle's bytes, for the direct typed
+/// read of a `#[pickle(bytes)]` field (see [`FromPickle::read_direct`]):
+/// `None` where the graph path reads it instead. Not an API.
+#[doc(hidden)]
+#[inline]
+pub fn read_direct<'de, T: for<'a> From<&'a [u8]>, S: Source<'de>>(
+    r: &mut Direct<'de, S>,
+) -> Option<T> {
+    r.bytes_as(|bytes| T::from(bytes))
 }
 
 /// A byte sequence as Python `bytearray`:

@@ -306,9 +306,10 @@ impl<'a, 'de> Unpickler<'a, 'de> {
     ///
     /// A typed load reads `T` straight from the stream, as
     /// [`Unpickler::loads`] reads it from bytes, with no object graph in
-    /// between: numpy arrays go from the stream into their own allocation.
-    /// Memory is what `T` holds, plus a window of the input (64 KiB, or the
-    /// longest str or bytes read), the memo (4 bytes an entry up to 65,536
+    /// between: numpy arrays, bytes, and strs longer than the window go
+    /// from the stream into their own allocation a window at a time.
+    /// Memory is what `T` holds, plus a window of the input (64 KiB, or a
+    /// longer frame), the memo (4 bytes an entry up to 65,536
     /// entries; past that, one pass over the stream finds the entries a GET
     /// will fetch, and only those are kept), and a copy of each str a GET
     /// fetches (a dict key, say), so that it is read from the stream once.

@@ -138,6 +138,39 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
         Some(n)
     }
 
+    /// A bytes or a bytearray (as [`Direct::byte_payload`]) as a `Vec` of
+    /// its own: allocated once, at its length, when the input holds that
+    /// many bytes (with huge pages from 4 MiB, see `crate::pages`), then
+    /// filled a piece at a time.
+    pub fn byte_vec(&mut self) -> Option<Vec<u8>> {
+        let mut out = Vec::new();
+        self.byte_payload(|piece, len| {
+            gather(&mut out, piece, len);
+            Some(())
+        })?;
+        Some(out)
+    }
+
+    /// A bytes or a bytearray as a `T` made from its bytes: from the
+    /// input's own bytes when they come whole (from a slice), else from a
+    /// copy gathered from the stream's pieces.
+    pub fn bytes_as<T>(&mut self, make: impl FnOnce(&[u8]) -> T) -> Option<T> {
+        let (mut make, mut whole, mut gathered) = (Some(make), None, Vec::new());
+        self.byte_payload(|piece, len| {
+            if len == Some(piece.len()) {
+                whole = make.take().map(|make| make(piece));
+                return Some(());
+            }
+            gather(&mut gathered, piece, len);
+            Some(())
+        })?;
+        match (whole, make) {
+            (Some(value), _) => Some(value),
+            (None, Some(make)) => Some(make(&gathered)),
+            (None, None) => None,
+        }
+    }
+
     /// The `n` bytes at `start`, given to `sink` in pieces, in order, as
     /// [`Direct::byte_payload`] gives them.
     pub(super) fn pieces(
@@ -159,4 +192,15 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
         }
         Some(())
     }
+}
+
+/// Appends a piece of a payload to `out`, allocated at the payload's whole
+/// length `len` when that comes (with the first piece), with huge pages
+/// from 4 MiB (see `crate::pages`).
+pub(super) fn gather(out: &mut Vec<u8>, piece: &[u8], len: Option<usize>) {
+    if let Some(len) = len {
+        out.reserve_exact(len);
+        crate::pages::advise(out);
+    }
+    out.extend_from_slice(piece);
 }

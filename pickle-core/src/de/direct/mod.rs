@@ -5,9 +5,9 @@
 //! ([`FromPickle::read_direct`]) and the pickle's bytes become Rust values
 //! with no graph in between. The direct reader knows the shapes CPython
 //! writes for the types that implement it (protocol 2 and up, binary
-//! opcodes: ints, floats, bools, `None`, strs, lists, dicts, and instances of
-//! `#[derive(Pickle)]` classes with a `__dict__`, numpy arrays as protocol 5
-//! writes them). On anything else (another shape, a memo reference to a
+//! opcodes: ints, floats, bools, `None`, strs, bytes, lists, dicts, and
+//! instances of `#[derive(Pickle)]` classes with a `__dict__`, numpy arrays
+//! as protocol 5 writes them). On anything else (another shape, a memo reference to a
 //! container, input it doubts, a limit it might reach, an input of 2 GiB or
 //! more) it gives up, and the load runs the graph path from the start.
 //! So a direct read either gives what the graph path would give, or nothing:

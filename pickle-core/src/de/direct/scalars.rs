@@ -217,10 +217,7 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
         self.charge(n)?;
         let mut text = Vec::new();
         self.pieces(start, n, &mut |piece, len| {
-            if let Some(len) = len {
-                text.reserve_exact(len);
-            }
-            text.extend_from_slice(piece);
+            super::calls::gather(&mut text, piece, len);
             Some(())
         })?;
         self.push()?;
