@@ -3,7 +3,7 @@
 //! is the value the graph path gives, and the direct read takes what CPython
 //! writes for the types it knows.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt::Debug;
 use std::io::Cursor;
 
@@ -89,6 +89,19 @@ fn streams_alike<T: for<'de> FromPickle<'de> + PartialEq + Debug>(data: &[u8], d
     }
 }
 
+/// The pickles a script of tests/python writes one after another, each
+/// after its length (4 bytes, little-endian).
+fn pickles(mut out: &[u8]) -> Vec<&[u8]> {
+    let mut pickles = Vec::new();
+    while let Some((len, rest)) = out.split_first_chunk::<4>() {
+        let (data, rest) = rest.split_at(u32::from_le_bytes(*len) as usize);
+        pickles.push(data);
+        out = rest;
+    }
+    assert!(out.is_empty(), "a length without its pickle");
+    pickles
+}
+
 fn dumps(value: &impl pickle::ser::ToPickle, protocol: u8) -> Vec<u8> {
     Pickler::new().protocol(protocol).dumps(value).unwrap()
 }
@@ -134,7 +147,8 @@ fn takes_our_cpython_identical_output_at_protocols_4_and_5() {
 fn takes_what_live_cpython_writes() {
     // tests/python/direct_doc.py: the same document, written by CPython.
     let out = common::python_stdout("direct_doc.py", b"");
-    let mut rest = &out[..];
+    let pickles = pickles(&out);
+    assert_eq!(pickles.len(), 4);
     let expected = Doc {
         version: 3,
         items: (0..1500)
@@ -151,11 +165,7 @@ fn takes_what_live_cpython_writes() {
         names: vec!["a".into(), "é".into(), String::new(), "a".into()],
         flags: BTreeMap::from([("off".into(), false), ("on".into(), true)]),
     };
-    for protocol in 2..=5 {
-        let (len, tail) = rest.split_at(4);
-        let len = u32::from_le_bytes(len.try_into().unwrap()) as usize;
-        let (data, tail) = tail.split_at(len);
-        rest = tail;
+    for (protocol, data) in (2..=5).zip(pickles) {
         // Instances named by STACK_GLOBAL, or by GLOBAL below protocol 4.
         let read = agrees::<Doc>(data);
         assert_eq!(read.as_ref(), Some(&expected), "protocol {protocol}");
@@ -165,7 +175,6 @@ fn takes_what_live_cpython_writes() {
             "protocol {protocol}"
         );
     }
-    assert!(rest.is_empty());
 }
 
 #[test]
@@ -350,14 +359,8 @@ fn bytes_and_bytearrays_are_read_as_cpython_writes_them() {
     // frame), bytearray(b'ab'), a list holding one bytes twice, and a
     // `shop.Blob`.
     let out = common::python_stdout("direct_bytes.py", b"");
-    let mut rest = &out[..];
-    let mut next = || {
-        let (len, tail) = rest.split_at(4);
-        let len = u32::from_le_bytes(len.try_into().unwrap()) as usize;
-        let (data, tail) = tail.split_at(len);
-        rest = tail;
-        data
-    };
+    let pickles = pickles(&out);
+    assert_eq!(pickles.len(), 6 * 7);
     let all: Vec<u8> = (0..=255).collect();
     let long: Vec<u8> = (0..70_000_u32).map(|i| (i * 7 % 251) as u8).collect();
     let blob = Blob {
@@ -365,11 +368,16 @@ fn bytes_and_bytearrays_are_read_as_cpython_writes_them() {
         data: Bytes(all.clone()),
         raw: long.clone(),
     };
-    for protocol in 0..=5 {
+    for (protocol, cases) in (0..=5).zip(pickles.chunks(7)) {
+        let [b0, b1, b2, b3, bytearray, twice, instance] = cases else {
+            unreachable!()
+        };
         // BINBYTES from protocol 3; below, `_codecs.encode(…, 'latin1')`,
         // which the graph path reads.
-        for expected in [&b""[..], b"ab", &all, &long] {
-            let data = next();
+        for (data, expected) in [b0, b1, b2, b3]
+            .into_iter()
+            .zip([&b""[..], b"ab", &all, &long])
+        {
             let direct = agrees::<Bytes>(data).map(|b| b.0);
             assert_eq!(
                 direct.as_deref(),
@@ -380,28 +388,113 @@ fn bytes_and_bytearrays_are_read_as_cpython_writes_them() {
         }
         // BYTEARRAY8 at protocol 5; below, `bytearray(b'ab')` by REDUCE.
         // Either type reads either object, as the graph path does.
-        let data = next();
         let direct = (protocol == 5).then(|| b"ab".to_vec());
-        assert_eq!(agrees::<ByteArray>(data).map(|b| b.0), direct);
-        assert_eq!(agrees::<Bytes>(data).map(|b| b.0), direct);
-        assert_eq!(pickle::loads::<ByteArray>(data).unwrap().0, b"ab");
-        // One bytes twice, the second time a GET: sharing is the graph path's.
-        let data = next();
-        assert_eq!(direct::read::<Vec<Bytes>>(data, &Limits::default()), None);
+        assert_eq!(agrees::<ByteArray>(bytearray).map(|b| b.0), direct);
+        assert_eq!(agrees::<Bytes>(bytearray).map(|b| b.0), direct);
+        assert_eq!(pickle::loads::<ByteArray>(bytearray).unwrap().0, b"ab");
+        // One bytes twice, the second time a GET: each `Bytes` a copy.
+        let xyz = vec![Bytes(b"xyz".to_vec()), Bytes(b"xyz".to_vec())];
         assert_eq!(
-            pickle::loads::<Vec<Bytes>>(data).unwrap(),
-            [Bytes(b"xyz".to_vec()), Bytes(b"xyz".to_vec())]
+            agrees::<Vec<Bytes>>(twice),
+            (protocol >= 3).then(|| xyz.clone())
         );
+        assert_eq!(pickle::loads::<Vec<Bytes>>(twice).unwrap(), xyz);
         // A `Bytes` field and a `#[pickle(bytes)]` one.
-        let data = next();
         assert_eq!(
-            agrees::<Blob>(data),
+            agrees::<Blob>(instance),
             (protocol >= 3).then(|| blob.clone()),
             "protocol {protocol}"
         );
-        assert_eq!(pickle::loads::<Blob>(data).unwrap(), blob);
+        assert_eq!(pickle::loads::<Blob>(instance).unwrap(), blob);
     }
-    assert!(rest.is_empty());
+}
+
+#[derive(Pickle, Debug, Clone, PartialEq)]
+#[pickle(module = "shop", name = "Shapes")]
+struct Shapes {
+    pair: (i64, String),
+    triple: (f64, Option<bool>, Vec<i64>),
+    quad: (i64, i64, i64, i64),
+    single: (String,),
+    point: [f64; 3],
+    corner: [u8; 2],
+    ratio: f32,
+    small: f32,
+    letter: char,
+    label: Box<str>,
+    boxed: Box<(i64, i64)>,
+    queue: VecDeque<i64>,
+    names: Box<[String]>,
+    nothing: (),
+    pairs: Vec<(String, i64)>,
+}
+
+#[test]
+fn tuples_arrays_and_the_other_std_shapes_are_read_as_cpython_writes_them() {
+    // tests/python/direct_shapes.py: a `shop.Shapes` at protocols 0 to 5.
+    let out = common::python_stdout("direct_shapes.py", b"");
+    let pickles = pickles(&out);
+    assert_eq!(pickles.len(), 6);
+    let expected = Shapes {
+        pair: (1, "a".into()),
+        triple: (1.5, None, vec![1, 2]),
+        quad: (1, 2, 3, -4),
+        single: ("s".into(),),
+        point: [1.0, 2.0, 3.0],
+        corner: [0, 7],
+        ratio: 0.1,
+        small: 3.0,
+        letter: 'é',
+        label: "lbl".into(),
+        boxed: Box::new((1, 2)),
+        queue: VecDeque::from([3, 4]),
+        names: Box::from(["x".to_owned(), "y".to_owned()]),
+        nothing: (),
+        pairs: vec![("a".into(), 1), ("b".into(), 2)],
+    };
+    for (protocol, data) in (0..=5).zip(pickles) {
+        // An instance is NEWOBJ from protocol 2; below, the graph path's
+        // `copyreg._reconstructor`.
+        assert_eq!(
+            agrees::<Shapes>(data),
+            (protocol >= 2).then(|| expected.clone()),
+            "protocol {protocol}"
+        );
+        assert_eq!(pickle::loads::<Shapes>(data).unwrap(), expected);
+    }
+    // Our own bytes, which are CPython's.
+    for protocol in 2..=5 {
+        assert_eq!(
+            agrees::<Shapes>(&dumps(&expected, protocol)),
+            Some(expected.clone())
+        );
+    }
+}
+
+#[test]
+fn std_shapes_the_graph_path_refuses_are_not_read_directly() {
+    use pickle::ErrorKind::{OutOfRange, TypeMismatch};
+    // pickle.dumps(1e300, 4): no f32 holds it.
+    let data = b"\x80\x04\x95\n\x00\x00\x00\x00\x00\x00\x00G~7\xe4<\x88\x00u\x9c.";
+    assert_eq!(direct_refuses::<f32>(data), OutOfRange);
+    // pickle.dumps(2**24 + 1, 4): an int the f32 would round.
+    let data = b"\x80\x04\x95\x06\x00\x00\x00\x00\x00\x00\x00J\x01\x00\x00\x01.";
+    assert_eq!(direct_refuses::<f32>(data), OutOfRange);
+    // pickle.dumps('ab', 4): two characters.
+    let data = b"\x80\x04\x95\x06\x00\x00\x00\x00\x00\x00\x00\x8c\x02ab\x94.";
+    assert_eq!(direct_refuses::<char>(data), TypeMismatch);
+    // pickle.dumps((1, 2, 3), 4), read as a pair.
+    let data = b"\x80\x04\x95\t\x00\x00\x00\x00\x00\x00\x00K\x01K\x02K\x03\x87\x94.";
+    assert_eq!(direct_refuses::<(i64, i64)>(data), TypeMismatch);
+    // pickle.dumps([1, 2, 3], 4), read as an array of 2.
+    let data = b"\x80\x04\x95\x0b\x00\x00\x00\x00\x00\x00\x00]\x94(K\x01K\x02K\x03e.";
+    assert_eq!(direct_refuses::<[i64; 2]>(data), TypeMismatch);
+}
+
+/// The graph path's error kind, for a pickle the direct read gives up on.
+fn direct_refuses<T: for<'de> FromPickle<'de> + Debug>(data: &[u8]) -> pickle::ErrorKind {
+    assert!(direct::read::<T>(data, &Limits::default()).is_none());
+    pickle::loads::<T>(data).unwrap_err().kind()
 }
 
 #[test]
@@ -495,6 +588,9 @@ fn limits_make_it_give_up_and_the_graph_path_refuse() {
         .unwrap_err();
     assert_eq!(e.kind(), pickle::ErrorKind::ContainerLimit);
 }
+
+/// A row of the std shapes the direct read knows besides the document's.
+type Row = (f32, char, (i64, String), [i16; 3], Bytes);
 
 fn arb_item() -> impl Strategy<Value = Item> {
     (
@@ -591,6 +687,26 @@ proptest! {
     fn direct_reads_of_our_output_agree_and_succeed(doc in arb_doc(), protocol in 2_u8..=5) {
         let data = dumps(&doc, protocol);
         prop_assert_eq!(agrees::<Doc>(&data), Some(doc));
+    }
+
+    #[test]
+    fn tuples_arrays_f32_chars_and_bytes_of_our_output_are_read_directly(
+        items in proptest::collection::vec(
+            (any::<f32>().prop_filter("NaN is not equal to itself", |x| !x.is_nan()),
+             any::<char>(),
+             (any::<i64>(), ".{0,3}"),
+             any::<[i16; 3]>(),
+             proptest::collection::vec(any::<u8>(), 0..300)),
+            0..40,
+        ),
+        protocol in 3_u8..=5,
+    ) {
+        let value: Vec<Row> = items
+            .into_iter()
+            .map(|(x, c, pair, array, bytes)| (x, c, pair, array, Bytes(bytes)))
+            .collect();
+        let data = dumps(&value, protocol);
+        prop_assert_eq!(agrees::<Vec<Row>>(&data), Some(value));
     }
 
     #[test]

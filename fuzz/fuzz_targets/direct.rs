@@ -5,7 +5,7 @@
 //! the one from the slice gives, wherever its window cuts the input.
 #![no_main]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt::Debug;
 use std::io::Cursor;
 
@@ -13,6 +13,7 @@ use indexmap::IndexMap;
 use libfuzzer_sys::fuzz_target;
 use pickle::de::{direct, FromPickle};
 use pickle::numpy::ndarray::{Array1, Array2, ArrayD};
+use pickle::types::bytes::{ByteArray, Bytes};
 use pickle::{Limits, Pickle, Value};
 
 #[derive(Pickle, Debug)]
@@ -35,6 +36,15 @@ struct Doc {
     grid: Vec<Vec<i64>>,
     names: Vec<String>,
     flags: BTreeMap<String, bool>,
+}
+
+#[derive(Pickle, Debug)]
+#[pickle(module = "shop", name = "Blob")]
+struct Blob {
+    name: String,
+    data: Bytes,
+    #[pickle(bytes)]
+    raw: Vec<u8>,
 }
 
 /// Compared by `Debug`: a NaN the pickle holds is equal to itself there.
@@ -73,6 +83,10 @@ fuzz_target!(|data: &[u8]| {
     agrees::<Vec<Option<String>>>(data);
     agrees::<IndexMap<String, f64>>(data);
     agrees::<Vec<u8>>(data);
+    agrees::<Vec<Blob>>(data);
+    agrees::<Vec<ByteArray>>(data);
+    agrees::<Vec<(f32, char, (i64, Box<str>), [i16; 4], Option<Box<Bytes>>)>>(data);
+    agrees::<(VecDeque<u8>, Box<[()]>)>(data);
     agrees::<Array1<f64>>(data);
     agrees::<Array2<bool>>(data);
     agrees::<Vec<ArrayD<i16>>>(data);
@@ -84,4 +98,5 @@ fuzz_target!(|data: &[u8]| {
     small.max_container_len = 40;
     agrees_within::<Doc>(data, &small);
     agrees_within::<Vec<Vec<i64>>>(data, &small);
+    agrees_within::<Vec<Bytes>>(data, &small);
 });

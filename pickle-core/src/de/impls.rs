@@ -162,6 +162,20 @@ impl<'de> FromPickle<'de> for f32 {
             ))
         }
     }
+
+    const DIRECT: bool = true;
+
+    /// As [`FromPickle::from_pickle`]: a float rounded, an int only exactly.
+    fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
+        let float = r.peek()? == crate::opcode::Opcode::BinFloat.byte();
+        let x = r.float()?;
+        let y = x as f32;
+        let fits = match float {
+            true => !(y.is_infinite() && x.is_finite()),
+            false => f64::from(y) == x,
+        };
+        fits.then_some(y)
+    }
 }
 
 impl<'de> FromPickle<'de> for String {
@@ -184,6 +198,12 @@ impl<'de> FromPickle<'de> for Box<str> {
         node.as_str()
             .map(Box::from)
             .ok_or_else(|| node.type_error("str"))
+    }
+
+    const DIRECT: bool = true;
+
+    fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
+        r.string().map(String::into_boxed_str)
     }
 }
 
@@ -250,6 +270,17 @@ impl<'de> FromPickle<'de> for char {
             )),
         }
     }
+
+    const DIRECT: bool = true;
+
+    fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
+        let text = r.str()?;
+        let mut chars = text.chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), None) => Some(c),
+            _ => None,
+        }
+    }
 }
 
 impl<'de> FromPickle<'de> for () {
@@ -260,6 +291,12 @@ impl<'de> FromPickle<'de> for () {
         } else {
             Err(node.type_error("None"))
         }
+    }
+
+    const DIRECT: bool = true;
+
+    fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
+        r.none()?.then_some(())
     }
 }
 
@@ -395,12 +432,26 @@ impl<'de, T: FromPickle<'de>> FromPickle<'de> for VecDeque<T> {
     fn from_pickle(node: Node<'_, 'de>) -> Result<Self> {
         seq(node)
     }
+
+    const DIRECT: bool = T::DIRECT;
+
+    /// A list (the others take the graph path).
+    fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
+        Vec::read_direct(r).map(VecDeque::from)
+    }
 }
 
 impl<'de, T: FromPickle<'de>> FromPickle<'de> for Box<[T]> {
     /// A list, or a tuple.
     fn from_pickle(node: Node<'_, 'de>) -> Result<Self> {
         seq::<T, Vec<T>>(node).map(Vec::into_boxed_slice)
+    }
+
+    const DIRECT: bool = T::DIRECT;
+
+    /// A list (a tuple takes the graph path).
+    fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
+        Vec::read_direct(r).map(Vec::into_boxed_slice)
     }
 }
 
@@ -415,6 +466,18 @@ impl<'de, T: FromPickle<'de>, const N: usize> FromPickle<'de> for [T; N] {
                 format!("{} of {len} items", node.object().type_name()),
             )
         })
+    }
+
+    const DIRECT: bool = T::DIRECT;
+
+    /// A tuple, as the pickler writes an array, or a list.
+    fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
+        let items = if r.peek()? == crate::opcode::Opcode::EmptyList.byte() {
+            Vec::read_direct(r)?
+        } else {
+            r.nested(|r| r.tuple_of(|r| r.read::<T>()))?
+        };
+        items.try_into().ok()
     }
 }
 
@@ -556,6 +619,12 @@ macro_rules! tuple_impls {
                     _ => Err(node.type_error("tuple")),
                 }
             }
+
+            const DIRECT: bool = true $(&& $t::DIRECT)+;
+
+            fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
+                r.nested(|r| r.tuple($len, |r| Some(($(r.read::<$t>()?,)+))))
+            }
         }
     )+};
 }
@@ -580,6 +649,12 @@ tuple_impls! {
 impl<'de, T: FromPickle<'de>> FromPickle<'de> for Box<T> {
     fn from_pickle(node: Node<'_, 'de>) -> Result<Self> {
         node.extract().map(Box::new)
+    }
+
+    const DIRECT: bool = T::DIRECT;
+
+    fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
+        r.read().map(Box::new)
     }
 }
 

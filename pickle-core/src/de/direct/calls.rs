@@ -1,6 +1,7 @@
 //! Objects made by calls, as numpy pickles its arrays: a global, a tuple of
 //! arguments, REDUCE, BUILD with a state; and the bytes they are made from.
 
+use super::source::bytes_header_len;
 use super::{Direct, Memo, Source};
 use crate::opcode::Opcode;
 
@@ -106,18 +107,30 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
     }
 
     /// A bytes or a bytearray (SHORT_BINBYTES, BINBYTES, BINBYTES8,
-    /// BYTEARRAY8), given to `sink` in pieces, in order: the whole of it from
-    /// a slice, a window at a time from a stream. With the first piece comes
-    /// the whole length, if the input holds that many bytes (a length the
-    /// input declares is not trusted before that). Returns the length.
+    /// BYTEARRAY8, or a GET of one), given to `sink` in pieces, in order:
+    /// the whole of it from a slice, a window at a time from a stream. With
+    /// the first piece comes the whole length, if the input holds that many
+    /// bytes (a length the input declares is not trusted before that).
+    /// Returns the length.
     pub fn byte_payload(
         &mut self,
         mut sink: impl FnMut(&[u8], Option<usize>) -> Option<()>,
     ) -> Option<usize> {
         let op = self.peek()?;
+        if op == Opcode::BinGet.byte() || op == Opcode::LongBinGet.byte() {
+            // Read before: CPython's b'' and each 1-byte bytes are shared,
+            // so a pickle of several holds GETs of the first.
+            let payload = self.payload_again(op, bytes_header_len)?;
+            let n = payload.len();
+            if n > 0 {
+                sink(&payload, Some(n))?;
+            }
+            return Some(n);
+        }
         if op == Opcode::ByteArray8.byte() && self.proto < 5 {
             return None;
         }
+        let at = self.input.pos;
         self.advance();
         let n = match op {
             b if b == Opcode::ShortBinBytes.byte() => usize::from(self.byte()?),
@@ -134,7 +147,7 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
         }
         self.pieces(start, n, &mut sink)?;
         self.push()?;
-        self.memoize(Memo::OTHER)?;
+        self.memoize(Memo::payload(at))?;
         Some(n)
     }
 

@@ -15,7 +15,8 @@ fn kept<'de>(text: Reference<'de, '_, str>) -> Cow<'de, str> {
 
 impl<'de, S: Source<'de>> Direct<'de, S> {
     /// A list read by runs of items: `run(r, max)` reads and keeps at
-    /// least one and at most `max` items, and says how many. Returns the
+    /// least one and at most `max` items, and says how many (or `None`,
+    /// keeping none: see [`Direct::items`]). Returns the
     /// number of items: the caller drops any it kept beyond that (items
     /// whose reading did not end well, which were not this list's).
     pub fn list_runs(
@@ -33,7 +34,8 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
     }
 
     /// A dict: `entry(r, i)` reads entry `i`, a key and its value, and
-    /// keeps them. Returns the number of entries, as [`Direct::list`].
+    /// keeps them (or neither). Returns the number of entries, as
+    /// [`Direct::list_runs`].
     pub fn dict(&mut self, mut entry: impl FnMut(&mut Self, usize) -> Option<()>) -> Option<usize> {
         if !self.eat(Opcode::EmptyDict)? {
             return None;
@@ -50,7 +52,9 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
     /// items, `many`; or one item and `one` (each item is `per_item`
     /// objects on the stack). Stops where the next opcodes are not this
     /// container's. `run(r, i, max)` reads items from item `i` on, at
-    /// least one and at most `max`, and says how many.
+    /// least one and at most `max`, and says how many; or `None`, keeping
+    /// none of them, as a MARK that starts one item (a tuple), not a batch,
+    /// is read again as that item.
     fn items(
         &mut self,
         many: Opcode,
@@ -68,10 +72,11 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
             }
             let at = self.checkpoint();
             let kept = len;
-            let ok = if next == Opcode::Mark.byte() {
+            let mut batch = None;
+            if next == Opcode::Mark.byte() {
                 self.advance();
                 self.height += 1;
-                loop {
+                batch = Some(loop {
                     if self.eat(many)? {
                         // The batch's items are bounded meanwhile by the
                         // stack limit each one counts against.
@@ -83,9 +88,17 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
                         Some(n) => len += n,
                         None => break false,
                     }
+                });
+                if batch == Some(false) && len == kept {
+                    // Not a batch from its first item: the MARK may start
+                    // one item instead (a tuple of 4 or more, then `one`).
+                    self.rewind(at)?;
+                    batch = None;
                 }
-            } else {
-                match run(self, len, 1) {
+            }
+            let ok = match batch {
+                Some(ok) => ok,
+                None => match run(self, len, 1) {
                     Some(1) if self.eat(one)? => {
                         len += 1;
                         self.grow(len, 1)?;
@@ -93,7 +106,7 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
                         true
                     }
                     _ => false,
-                }
+                },
             };
             if !ok {
                 // Not this container's: it is complete.

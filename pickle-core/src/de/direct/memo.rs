@@ -5,14 +5,15 @@
 //! GET will fetch, once the memo reaches [`FILTER_FROM`] entries: from then
 //! on the memo keeps those alone, and counts the others.
 
-use super::{is_put, Direct, Source};
+use super::{is_put, Direct, Reference, Source};
 use crate::opcode::Opcode;
 
 /// What the memo holds, as far as the direct reader can use it again, in
 /// 4 bytes an entry (a pickle may memoize millions of strs):
 ///
-/// - a str, by the place of its opcode in the input (below 2 GiB, see
-///   [`read`](super::read)), where its length and text are read again;
+/// - a str or a bytes, by the place of its opcode in the input (below
+///   2 GiB, see [`read`](super::read)), where its length and payload are
+///   read again;
 /// - a global, by its index in [`Direct::globals`], with the top bit set;
 /// - [`Memo::OTHER`], an object the reader cannot fetch again (a
 ///   container, an instance): a GET of it gives up.
@@ -23,8 +24,8 @@ impl Memo {
     pub(super) const OTHER: Memo = Memo(u32::MAX);
     pub(super) const GLOBAL: u32 = 1 << 31;
 
-    /// The str whose opcode is at `at`.
-    pub(super) fn str(at: usize) -> Memo {
+    /// The str or bytes whose opcode is at `at`.
+    pub(super) fn payload(at: usize) -> Memo {
         Memo(at as u32)
     }
 
@@ -33,8 +34,8 @@ impl Memo {
         (index < Memo::GLOBAL - 1).then_some(Memo(Memo::GLOBAL | index))
     }
 
-    /// The place of the str's opcode, if a str.
-    pub(super) fn as_str(self) -> Option<usize> {
+    /// The place of the opcode, if a str or a bytes.
+    pub(super) fn as_payload(self) -> Option<usize> {
         (self.0 < Memo::GLOBAL).then_some(self.0 as usize)
     }
 
@@ -221,6 +222,23 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
                 std::cmp::Ordering::Greater => return self.give_up(),
             }
         }
+    }
+
+    /// The payload of a str or a bytes fetched by the GET `op` (BINGET or
+    /// LONG_BINGET, just peeked), as `header_len` reads its header (see
+    /// [`Source::again`]): `None` for any other entry.
+    #[inline]
+    pub(super) fn payload_again(
+        &mut self,
+        op: u8,
+        header_len: fn(u8) -> Option<usize>,
+    ) -> Option<Reference<'de, '_>> {
+        self.advance();
+        let entry = self.fetch(op)?;
+        let at = entry.as_payload()?;
+        self.height += 1;
+        self.memoize(entry)?;
+        self.source.again(at, header_len)
     }
 
     /// A GET of the memo entry at the next opcode, if it is a GET.

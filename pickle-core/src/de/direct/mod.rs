@@ -346,6 +346,17 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
         self.depth -= 1;
     }
 
+    /// `read` one level of nesting down: for a reader of a container that
+    /// does not enter one itself (a tuple), as a type that holds itself
+    /// (through a `Box`) could otherwise recurse as deep as the input goes.
+    #[inline]
+    pub fn nested<T>(&mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Option<T> {
+        self.enter()?;
+        let value = read(self);
+        self.leave();
+        value
+    }
+
     /// Where the reader is now.
     #[inline]
     pub fn checkpoint(&self) -> Checkpoint {

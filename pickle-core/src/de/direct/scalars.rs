@@ -221,7 +221,7 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
             Some(())
         })?;
         self.push()?;
-        self.memoize(Memo::str(at))?;
+        self.memoize(Memo::payload(at))?;
         String::from_utf8(text).ok()
     }
 
@@ -231,12 +231,7 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
     pub(super) fn str_bytes(&mut self) -> Option<Reference<'de, '_>> {
         let op = self.peek()?;
         if op == Opcode::BinGet.byte() || op == Opcode::LongBinGet.byte() {
-            self.advance();
-            let entry = self.fetch(op)?;
-            let at = entry.as_str()?;
-            self.height += 1;
-            self.memoize(entry)?;
-            return self.source.str_again(at);
+            return self.payload_again(op, str_header_len);
         }
         let at = self.input.pos;
         self.advance();
@@ -247,7 +242,7 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
             self.charge(n)?;
         }
         self.push()?;
-        self.memoize(Memo::str(at))?;
+        self.memoize(Memo::payload(at))?;
         self.source.range(start, start + n)
     }
 

@@ -41,9 +41,14 @@ pub trait Source<'de> {
     /// `None` if no `\n` comes before `end`.
     fn line(&mut self, start: usize, end: usize) -> Option<Reference<'de, '_>>;
 
-    /// The text of the str (SHORT_BINUNICODE, BINUNICODE or BINUNICODE8)
-    /// whose opcode is at `at`, read before.
-    fn str_again(&mut self, at: usize) -> Option<Reference<'de, '_>>;
+    /// The payload of the object whose opcode is at `at`, read before: a
+    /// str's text or a bytes' bytes, as `header_len` ([`str_header_len`] or
+    /// [`bytes_header_len`]) says; `None` if the opcode there is not one it knows.
+    fn again(
+        &mut self,
+        at: usize,
+        header_len: fn(u8) -> Option<usize>,
+    ) -> Option<Reference<'de, '_>>;
 
     /// Where reads outside a frame must stop: the end of the input, or as
     /// far as the reader may go in a stream.
@@ -75,7 +80,19 @@ pub(super) fn str_header_len(op: u8) -> Option<usize> {
     }
 }
 
-/// The length of a str's text, from its header (opcode first).
+/// The length of the header (opcode and length) of the bytes opcode `op`:
+/// SHORT_BINBYTES, BINBYTES, BINBYTES8 or BYTEARRAY8.
+#[inline]
+pub(super) fn bytes_header_len(op: u8) -> Option<usize> {
+    match op {
+        b if b == Opcode::ShortBinBytes.byte() => Some(2),
+        b if b == Opcode::BinBytes.byte() => Some(5),
+        b if b == Opcode::BinBytes8.byte() || b == Opcode::ByteArray8.byte() => Some(9),
+        _ => None,
+    }
+}
+
+/// The length of a str's text or a bytes' payload, from its header (opcode first).
 #[inline]
 pub(super) fn str_len(header: &[u8]) -> Option<usize> {
     match *header {
@@ -128,9 +145,13 @@ impl<'de> Source<'de> for Slice<'de> {
     }
 
     #[inline]
-    fn str_again(&mut self, at: usize) -> Option<Reference<'de, '_>> {
+    fn again(
+        &mut self,
+        at: usize,
+        header_len: fn(u8) -> Option<usize>,
+    ) -> Option<Reference<'de, '_>> {
         let data: &'de [u8] = self.data;
-        let header = data.get(at..at.checked_add(str_header_len(*data.get(at)?)?)?)?;
+        let header = data.get(at..at.checked_add(header_len(*data.get(at)?)?)?)?;
         let start = at + header.len();
         data.get(start..start.checked_add(str_len(header)?)?)
             .map(Reference::Borrowed)

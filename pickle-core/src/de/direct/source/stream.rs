@@ -2,7 +2,7 @@
 
 use std::io::{self, Read as _};
 
-use super::{str_header_len, str_len, Gets, Reference, Scan, Source};
+use super::{str_len, Gets, Reference, Scan, Source};
 use crate::de::direct::Memo;
 use crate::fast_map::FastMap;
 
@@ -50,8 +50,8 @@ pub struct Stream<R> {
     chunk: usize,
     /// The length of the stream from the pickle's start, once asked.
     len: Option<usize>,
-    /// The strs fetched again from outside the window, by the place of their opcode.
-    strs: FastMap<usize, Box<[u8]>>,
+    /// The payloads (strs' and bytes') fetched again, by the place of their opcode.
+    again: FastMap<usize, Box<[u8]>>,
     /// What the scan found, once it ran: the direct read's memo asks
     /// first, and the graph path again if the direct read gives up.
     scanned: Option<Option<Scan>>,
@@ -74,7 +74,7 @@ impl<R: io::Read + io::Seek> Stream<R> {
             read: 0,
             chunk: CHUNK,
             len: None,
-            strs: FastMap::default(),
+            again: FastMap::default(),
             scanned: None,
         })
     }
@@ -184,20 +184,28 @@ impl<R: io::Read + io::Seek> Stream<R> {
 
     /// Reads the str whose opcode is at `at` from the stream, and returns
     /// the reader to the end of the window.
-    fn read_str_at(&mut self, at: usize) -> Option<Box<[u8]>> {
+    fn read_again_at(
+        &mut self,
+        at: usize,
+        header_len: fn(u8) -> Option<usize>,
+    ) -> Option<Box<[u8]>> {
         let resume = self.origin + (self.start + self.buf.len()) as u64;
-        let text = self.read_str_from(self.origin + at as u64);
+        let text = self.read_again_from(self.origin + at as u64, header_len);
         if self.reader.seek(io::SeekFrom::Start(resume)).is_err() {
             self.lost = true;
         }
         text
     }
 
-    fn read_str_from(&mut self, pos: u64) -> Option<Box<[u8]>> {
+    fn read_again_from(
+        &mut self,
+        pos: u64,
+        header_len: fn(u8) -> Option<usize>,
+    ) -> Option<Box<[u8]>> {
         self.reader.seek(io::SeekFrom::Start(pos)).ok()?;
         let mut header = [0; 9];
         self.reader.read_exact(&mut header[..1]).ok()?;
-        let header_len = str_header_len(header[0])?;
+        let header_len = header_len(header[0])?;
         let header = &mut header[..header_len];
         self.reader.read_exact(&mut header[1..]).ok()?;
         let len = str_len(header)?;
@@ -278,12 +286,18 @@ impl<'de, R: io::Read + io::Seek> Source<'de> for Stream<R> {
         }
     }
 
-    fn str_again(&mut self, at: usize) -> Option<Reference<'de, '_>> {
-        if !self.strs.contains_key(&at) {
-            let text = self.read_str_at(at)?;
-            self.strs.insert(at, text);
+    fn again(
+        &mut self,
+        at: usize,
+        header_len: fn(u8) -> Option<usize>,
+    ) -> Option<Reference<'de, '_>> {
+        if !self.again.contains_key(&at) {
+            let payload = self.read_again_at(at, header_len)?;
+            self.again.insert(at, payload);
         }
-        self.strs.get(&at).map(|text| Reference::Copied(&**text))
+        self.again
+            .get(&at)
+            .map(|payload| Reference::Copied(&**payload))
     }
 
     #[inline(always)]
