@@ -9,6 +9,7 @@
 
 mod common;
 
+use indexmap::IndexMap;
 use pickle::numpy::half::f16;
 use pickle::numpy::ndarray::{Array1, ArrayD, ArrayViewD, CowArray, IxDyn};
 use pickle::numpy::num_complex::Complex;
@@ -666,6 +667,45 @@ fn lists_of_arrays_and_scalars_share_dtypes_as_numpy_does() {
             failures,
             12,
         );
+    }
+}
+
+#[test]
+fn dicts_of_arrays_sharing_a_dtype_are_read_directly() {
+    let w1 = ArrayD::from_shape_vec(vec![2, 3], vec![0.0, 0.5, 1.0, 1.5, 2.0, 2.5]).unwrap();
+    let b1 = ArrayD::from_shape_vec(vec![3], vec![-1.0, 0.0, 1.0]).unwrap();
+    let w2 = ArrayD::from_elem(vec![3, 1], 2.5);
+    let want: IndexMap<String, ArrayD<f32>> =
+        IndexMap::from([("w1".into(), w1), ("b1".into(), b1), ("w2".into(), w2)]);
+    for py in interpreters() {
+        let theirs = py.ask(&json!({"cmd": "state_dict"}));
+        for (p, h) in theirs.as_array().unwrap().iter().enumerate() {
+            let theirs = unhex(h.as_str().unwrap());
+            // The second array on fetches its dtype from the memo; below
+            // protocol 3 the data is `_codecs.encode`'s, the graph path's.
+            let direct = direct::read::<IndexMap<String, ArrayD<f32>>>(&theirs, &Limits::default());
+            assert_eq!(
+                direct.as_ref(),
+                (p >= 3).then_some(&want),
+                "numpy {} p{p}",
+                py.major
+            );
+            for chunk in [7, 64, 1 << 16] {
+                let streamed = direct::read_seekable::<IndexMap<String, ArrayD<f32>>>(
+                    Cursor::new(&theirs),
+                    &Limits::default(),
+                    chunk,
+                    1,
+                );
+                assert_eq!(
+                    streamed, direct,
+                    "numpy {} p{p}, {chunk}-byte pieces",
+                    py.major
+                );
+            }
+            let loaded: IndexMap<String, ArrayD<f32>> = pickle::loads(&theirs).unwrap();
+            assert_eq!(loaded, want, "numpy {} p{p}", py.major);
+        }
     }
 }
 

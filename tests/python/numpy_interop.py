@@ -136,6 +136,15 @@ def main():
                 answer.append("ok" if same else f"{got!r}")
             except Exception as e:  # noqa: BLE001
                 answer.append(f"{type(e).__name__}: {e}")
+    elif cmd == "state_dict":
+        # A model's weights: arrays of one dtype, which numpy writes once and
+        # then fetches from the memo, as it does the one-byte b'b'.
+        weights = {
+            "w1": (np.arange(6, dtype="<f4") * 0.5).reshape(2, 3),
+            "b1": np.arange(3, dtype="<f4") - 1,
+            "w2": np.full((3, 1), 2.5, dtype="<f4"),
+        }
+        answer = [pickle.dumps(weights, protocol=p).hex() for p in range(6)]
     elif cmd == "big_dump":
         a = np.arange(request["n"], dtype="<f8") * 0.25
         with open(request["path"], "wb") as f:

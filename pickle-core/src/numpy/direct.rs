@@ -4,8 +4,7 @@
 //! `(1, shape, dtype, is_fortran, data)` at protocols 3 and 4. The data goes
 //! from the input into the array's own allocation once, a window at a time
 //! from a stream. Anything else (protocols 0 to 2, which write the data
-//! through `_codecs.encode`; a dtype fetched from the memo; data to
-//! byte-swap) is left to the graph path.
+//! through `_codecs.encode`; data to byte-swap) is left to the graph path.
 
 use ndarray::{Array, Dimension, IxDyn, ShapeBuilder};
 
@@ -120,8 +119,13 @@ fn elements<'de, T: Element, S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<V
     carry.is_empty().then_some(data)
 }
 
-/// `numpy.dtype(name, False, True)`, with the state BUILD applies, if any.
+/// `numpy.dtype(name, False, True)`, with the state BUILD applies, if any;
+/// or a GET of one read before, as numpy writes every array after the first
+/// of a dtype (one Python object).
 fn dtype<'de, S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Dtype> {
+    if let Some(dtype) = r.fetch_made::<Dtype>() {
+        return Some(dtype);
+    }
     r.global_is(&["numpy"], "dtype")?;
     let name = r.tuple(3, |r| {
         let name = String::from(&*r.str()?);
@@ -129,7 +133,7 @@ fn dtype<'de, S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Dtype> {
         r.bool()?;
         Some(name)
     })?;
-    r.reduce()?;
+    let making = r.reduce_to_make()?;
     let at = r.checkpoint();
     let state = match r.tuple_of(|r| {
         if r.none()? {
@@ -162,7 +166,9 @@ fn dtype<'de, S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Dtype> {
             })
             .collect()
     });
-    Dtype::from_parts(&name, state.as_deref()).ok()
+    let dtype = Dtype::from_parts(&name, state.as_deref()).ok()?;
+    r.made(making, dtype);
+    Some(dtype)
 }
 
 /// An item of a dtype's state, as read.

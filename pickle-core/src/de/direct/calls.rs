@@ -1,6 +1,8 @@
 //! Objects made by calls, as numpy pickles its arrays: a global, a tuple of
 //! arguments, REDUCE, BUILD with a state; and the bytes they are made from.
 
+use std::any::Any;
+
 use super::source::bytes_header_len;
 use super::{Direct, Memo, Source};
 use crate::opcode::Opcode;
@@ -97,6 +99,52 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
         self.pop(2);
         self.push()?;
         self.memoize(Memo::OTHER)
+    }
+
+    /// [`Direct::reduce`], for an object a GET may fetch again once the
+    /// caller has made it: the caller gives it to [`Direct::made`], with
+    /// what this returns, and takes it again with [`Direct::fetch_made`].
+    pub fn reduce_to_make(&mut self) -> Option<Making> {
+        let index = u32::try_from(self.made.len()).ok()?;
+        let entry = Memo::made(index)?;
+        self.expect(Opcode::Reduce)?;
+        self.pop(2);
+        self.push()?;
+        self.made.push(None);
+        self.memoize(entry)?;
+        Some(Making(index))
+    }
+
+    /// Keeps `value`, the object [`Direct::reduce_to_make`] called for, for
+    /// a GET of it.
+    pub fn made<T: Any>(&mut self, making: Making, value: T) {
+        self.made[making.0 as usize] = Some(Box::new(value));
+    }
+
+    /// A GET of an object made as a `T`, if one is next: a copy of it.
+    /// Takes nothing otherwise.
+    pub fn fetch_made<T: Any + Clone>(&mut self) -> Option<T> {
+        let op = self.peek()?;
+        if op != Opcode::BinGet.byte() && op != Opcode::LongBinGet.byte() {
+            return None;
+        }
+        let at = self.checkpoint();
+        self.advance();
+        let entry = self.fetch(op)?;
+        let made = entry
+            .as_made()
+            .and_then(|index| self.made.get(index as usize));
+        let Some(value) = made
+            .and_then(Option::as_ref)
+            .and_then(|v| v.downcast_ref::<T>())
+        else {
+            self.rewind(at)?;
+            return None;
+        };
+        let value = value.clone();
+        self.height += 1;
+        self.memoize(entry)?;
+        Some(value)
     }
 
     /// BUILD: the state just read applied to the object below it.
@@ -217,3 +265,7 @@ pub(super) fn gather(out: &mut Vec<u8>, piece: &[u8], len: Option<usize>) {
     }
     out.extend_from_slice(piece);
 }
+
+/// An object [`Direct::reduce_to_make`] memoized, which the caller makes.
+#[must_use]
+pub struct Making(u32);

@@ -15,6 +15,8 @@ use crate::opcode::Opcode;
 ///   2 GiB, see [`read`](super::read)), where its length and payload are
 ///   read again;
 /// - a global, by its index in [`Direct::globals`], with the top bit set;
+/// - an object a call made that a reader keeps (a numpy dtype), by its
+///   index in [`Direct::made`], with the top two bits set;
 /// - [`Memo::OTHER`], an object the reader cannot fetch again (a
 ///   container, an instance): a GET of it gives up.
 #[derive(Clone, Copy, PartialEq)]
@@ -23,6 +25,8 @@ pub(super) struct Memo(u32);
 impl Memo {
     pub(super) const OTHER: Memo = Memo(u32::MAX);
     pub(super) const GLOBAL: u32 = 1 << 31;
+    /// With [`Memo::GLOBAL`]: an object in [`Direct::made`].
+    const MADE: u32 = 1 << 30;
 
     /// The str or bytes whose opcode is at `at`.
     pub(super) fn payload(at: usize) -> Memo {
@@ -31,7 +35,12 @@ impl Memo {
 
     /// The global at `index` in [`Direct::globals`].
     pub(super) fn global(index: u32) -> Option<Memo> {
-        (index < Memo::GLOBAL - 1).then_some(Memo(Memo::GLOBAL | index))
+        (index < Memo::MADE).then_some(Memo(Memo::GLOBAL | index))
+    }
+
+    /// The object at `index` in [`Direct::made`] (never [`Memo::OTHER`]).
+    pub(super) fn made(index: u32) -> Option<Memo> {
+        (index < Memo::MADE - 1).then_some(Memo(Memo::GLOBAL | Memo::MADE | index))
     }
 
     /// The place of the opcode, if a str or a bytes.
@@ -41,7 +50,13 @@ impl Memo {
 
     /// The global's index, if a global.
     pub(super) fn as_global(self) -> Option<u32> {
-        (self != Memo::OTHER && self.0 >= Memo::GLOBAL).then_some(self.0 & !Memo::GLOBAL)
+        (self.0 & (Memo::GLOBAL | Memo::MADE) == Memo::GLOBAL).then_some(self.0 & !Memo::GLOBAL)
+    }
+
+    /// The made object's index, if one.
+    pub(super) fn as_made(self) -> Option<u32> {
+        let both = Memo::GLOBAL | Memo::MADE;
+        (self != Memo::OTHER && self.0 & both == both).then_some(self.0 & !both)
     }
 }
 
@@ -253,5 +268,29 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
             Some(kept) if S::COPIES => kept.get(index),
             _ => self.memo.get(index).copied(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Memo;
+
+    #[test]
+    fn each_kind_of_entry_reads_back_as_itself_alone() {
+        let kinds = |m: Memo| (m.as_payload(), m.as_global(), m.as_made());
+        assert_eq!(kinds(Memo::payload(7)), (Some(7), None, None));
+        assert_eq!(kinds(Memo::global(7).unwrap()), (None, Some(7), None));
+        assert_eq!(kinds(Memo::made(7).unwrap()), (None, None, Some(7)));
+        assert_eq!(kinds(Memo::OTHER), (None, None, None));
+        // The last index of each kind, and the first past it.
+        let last = (1 << 30) - 1;
+        assert_eq!(kinds(Memo::global(last).unwrap()), (None, Some(last), None));
+        assert!(Memo::global(last + 1).is_none());
+        assert_eq!(
+            kinds(Memo::made(last - 1).unwrap()),
+            (None, None, Some(last - 1))
+        );
+        // All ones would be OTHER.
+        assert!(Memo::made(last).is_none());
     }
 }

@@ -40,6 +40,7 @@ mod source;
 
 use std::borrow::Cow;
 
+pub use calls::Making;
 pub use containers::Fields;
 pub use memo::Gets;
 use memo::{Kept, Memo};
@@ -122,6 +123,9 @@ pub struct Direct<'de, S = Slice<'de>> {
     filter_from: usize,
     /// The globals the memo refers to: their modules and names.
     globals: Vec<(Cow<'de, str>, Cow<'de, str>)>,
+    /// The objects made by calls the memo refers to (see
+    /// [`Direct::reduce_to_make`]), each `None` until the caller made it.
+    made: Vec<Option<Box<dyn std::any::Any>>>,
     /// The global (by index) last found to be one of the classes (by
     /// address) an instance was read as.
     instance_of: Option<(u32, usize)>,
@@ -157,6 +161,7 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
             filtered: false,
             filter_from: memo::FILTER_FROM,
             globals: Vec::new(),
+            made: Vec::new(),
             instance_of: None,
             overwrites: 0,
             proto: 0,
