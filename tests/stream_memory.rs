@@ -9,7 +9,9 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Cursor;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
+use indexmap::IndexMap;
 use pickle::de::FromPickle;
+use pickle::numpy::ndarray::Array1;
 use pickle::types::bytes::Bytes;
 use pickle::Value;
 
@@ -83,12 +85,18 @@ fn stream_loads_peak_at_most_a_mib_above_the_value() {
     let long = vec!["€".repeat((4 << 20) / 3)];
     // And 4 MiB of bytes, which a typed load copies straight into its `Vec`.
     let blob = vec![Bytes((0..4 << 20).map(|i| i as u8).collect())];
-    let cases: [(&str, Vec<u8>); 5] = [
+    // A model's weights: arrays of one dtype, each after the first
+    // fetching it from the memo, as numpy writes them.
+    let weights: IndexMap<String, Array1<f64>> = (0..4)
+        .map(|i| (format!("w{i}"), Array1::from_elem(1 << 17, f64::from(i))))
+        .collect();
+    let cases: [(&str, Vec<u8>); 6] = [
         ("ints", pickle::dumps(&ints).unwrap()),
         ("strs", pickle::dumps(&strs).unwrap()),
         ("empty lists", pickle::dumps(&lists).unwrap()),
         ("a long str", pickle::dumps(&long).unwrap()),
         ("long bytes", pickle::dumps(&blob).unwrap()),
+        ("weights", pickle::dumps(&weights).unwrap()),
     ];
     let mut report = Vec::new();
     let mut over = Vec::new();
@@ -101,6 +109,7 @@ fn stream_loads_peak_at_most_a_mib_above_the_value() {
                     "ints" => load::<Vec<i64>>(pickle),
                     "strs" | "a long str" => load::<Vec<String>>(pickle),
                     "long bytes" => load::<Vec<Bytes>>(pickle),
+                    "weights" => load::<IndexMap<String, Array1<f64>>>(pickle),
                     _ => load::<Vec<Vec<i64>>>(pickle),
                 },
             ),
