@@ -242,11 +242,11 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
     /// The payload of a str or a bytes fetched by the GET `op` (BINGET or
     /// LONG_BINGET, just peeked), as `header_len` reads its header (see
     /// [`Source::again`]): `None` for any other entry.
-    #[inline]
+    #[inline(always)]
     pub(super) fn payload_again(
         &mut self,
         op: u8,
-        header_len: fn(u8) -> Option<usize>,
+        header_len: impl Fn(u8) -> Option<usize>,
     ) -> Option<Reference<'de, '_>> {
         self.advance();
         let entry = self.fetch(op)?;

@@ -47,7 +47,7 @@ pub trait Source<'de> {
     fn again(
         &mut self,
         at: usize,
-        header_len: fn(u8) -> Option<usize>,
+        header_len: impl Fn(u8) -> Option<usize>,
     ) -> Option<Reference<'de, '_>>;
 
     /// Where reads outside a frame must stop: the end of the input, or as
@@ -70,7 +70,7 @@ pub trait Source<'de> {
 }
 
 /// The length of the header (opcode and length) of the str opcode `op`.
-#[inline]
+#[inline(always)]
 pub(super) fn str_header_len(op: u8) -> Option<usize> {
     match op {
         b if b == Opcode::ShortBinUnicode.byte() => Some(2),
@@ -82,7 +82,7 @@ pub(super) fn str_header_len(op: u8) -> Option<usize> {
 
 /// The length of the header (opcode and length) of the bytes opcode `op`:
 /// SHORT_BINBYTES, BINBYTES, BINBYTES8 or BYTEARRAY8.
-#[inline]
+#[inline(always)]
 pub(super) fn bytes_header_len(op: u8) -> Option<usize> {
     match op {
         b if b == Opcode::ShortBinBytes.byte() => Some(2),
@@ -144,11 +144,11 @@ impl<'de> Source<'de> for Slice<'de> {
         Some(Reference::Borrowed(&rest[..len]))
     }
 
-    #[inline]
+    #[inline(always)]
     fn again(
         &mut self,
         at: usize,
-        header_len: fn(u8) -> Option<usize>,
+        header_len: impl Fn(u8) -> Option<usize>,
     ) -> Option<Reference<'de, '_>> {
         let data: &'de [u8] = self.data;
         let header = data.get(at..at.checked_add(header_len(*data.get(at)?)?)?)?;

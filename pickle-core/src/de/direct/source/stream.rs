@@ -187,7 +187,7 @@ impl<R: io::Read + io::Seek> Stream<R> {
     fn read_again_at(
         &mut self,
         at: usize,
-        header_len: fn(u8) -> Option<usize>,
+        header_len: impl Fn(u8) -> Option<usize>,
     ) -> Option<Box<[u8]>> {
         let resume = self.origin + (self.start + self.buf.len()) as u64;
         let text = self.read_again_from(self.origin + at as u64, header_len);
@@ -200,7 +200,7 @@ impl<R: io::Read + io::Seek> Stream<R> {
     fn read_again_from(
         &mut self,
         pos: u64,
-        header_len: fn(u8) -> Option<usize>,
+        header_len: impl Fn(u8) -> Option<usize>,
     ) -> Option<Box<[u8]>> {
         self.reader.seek(io::SeekFrom::Start(pos)).ok()?;
         let mut header = [0; 9];
@@ -289,7 +289,7 @@ impl<'de, R: io::Read + io::Seek> Source<'de> for Stream<R> {
     fn again(
         &mut self,
         at: usize,
-        header_len: fn(u8) -> Option<usize>,
+        header_len: impl Fn(u8) -> Option<usize>,
     ) -> Option<Reference<'de, '_>> {
         if !self.again.contains_key(&at) {
             let payload = self.read_again_at(at, header_len)?;
