@@ -559,6 +559,23 @@ fn a_key_that_is_not_utf8_takes_the_graph_path() {
 }
 
 #[test]
+fn an_unhashable_key_takes_the_graph_paths_error() {
+    use pickle::ErrorKind::Unhashable;
+    // Crafted (Python cannot make these dicts): {[]: 1}.
+    let data = b"\x80\x04}\x94]\x94K\x01s.";
+    assert_eq!(direct_refuses::<HashMap<Vec<i64>, i64>>(data), Unhashable);
+    // {bytearray(b'a'): 1}.
+    let data = b"\x80\x05}\x94\x96\x01\x00\x00\x00\x00\x00\x00\x00a\x94K\x01s.";
+    assert_eq!(direct_refuses::<HashMap<ByteArray, i64>>(data), Unhashable);
+    // (bytearray(b'a'), {<the same bytearray, by GET>: 1}).
+    let data = b"\x80\x05\x96\x01\x00\x00\x00\x00\x00\x00\x00a\x94}\x94h\x00K\x01s\x86.";
+    assert_eq!(
+        direct_refuses::<(ByteArray, HashMap<Bytes, i64>)>(data),
+        Unhashable
+    );
+}
+
+#[test]
 fn a_key_set_twice_takes_the_graph_path() {
     // {'a': 1, 'b': 2} with 'a' set again to 3 (only a crafted pickle does this).
     let twice = b"\x80\x04}\x94(\x8c\x01a\x94K\x01\x8c\x01b\x94K\x02h\x01K\x03u.";

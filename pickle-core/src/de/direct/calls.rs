@@ -195,7 +195,12 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
         }
         self.pieces(start, n, &mut sink)?;
         self.push()?;
-        self.memoize(Memo::payload(at))?;
+        // A GET of a bytearray (shared, and unhashable) is the graph path's.
+        let entry = match op == Opcode::ByteArray8.byte() {
+            true => Memo::OTHER,
+            false => Memo::payload(at),
+        };
+        self.memoize(entry)?;
         Some(n)
     }
 

@@ -43,9 +43,30 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
         self.push()?;
         self.memoize(Memo::OTHER)?;
         self.items(Opcode::SetItems, Opcode::SetItem, 2, &mut |r, i, _| {
+            if r.unhashable_next()? {
+                return None;
+            }
             entry(r, i)?;
             Some(1)
         })
+    }
+
+    /// Whether the next object is one Python cannot hash (a list, a dict,
+    /// a set, a bytearray), which the unpickler refuses as a dict's key or
+    /// a set's item, while a Rust type (`Vec`, a `Bytes`) may take it.
+    #[inline]
+    fn unhashable_next(&mut self) -> Option<bool> {
+        let op = self.peek()?;
+        Some(
+            [
+                Opcode::EmptyList,
+                Opcode::EmptyDict,
+                Opcode::EmptySet,
+                Opcode::ByteArray8,
+            ]
+            .iter()
+            .any(|o| o.byte() == op),
+        )
     }
 
     /// The items applied to the container just read: batches of MARK,

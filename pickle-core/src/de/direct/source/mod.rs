@@ -81,13 +81,14 @@ pub(super) fn str_header_len(op: u8) -> Option<usize> {
 }
 
 /// The length of the header (opcode and length) of the bytes opcode `op`:
-/// SHORT_BINBYTES, BINBYTES, BINBYTES8 or BYTEARRAY8.
+/// SHORT_BINBYTES, BINBYTES or BINBYTES8 (not a bytearray, which is not
+/// read again).
 #[inline(always)]
 pub(super) fn bytes_header_len(op: u8) -> Option<usize> {
     match op {
         b if b == Opcode::ShortBinBytes.byte() => Some(2),
         b if b == Opcode::BinBytes.byte() => Some(5),
-        b if b == Opcode::BinBytes8.byte() || b == Opcode::ByteArray8.byte() => Some(9),
+        b if b == Opcode::BinBytes8.byte() => Some(9),
         _ => None,
     }
 }
