@@ -3,11 +3,11 @@
 //! is the value the graph path gives, and the direct read takes what CPython
 //! writes for the types it knows.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::fmt::Debug;
 use std::io::Cursor;
 
-use indexmap::IndexMap;
+use indexmap::{IndexMap, IndexSet};
 use pickle::de::{direct, FromPickle};
 use pickle::types::bytes::{ByteArray, Bytes};
 use pickle::{Limits, Pickle, Pickler, Value};
@@ -471,6 +471,58 @@ fn tuples_arrays_and_the_other_std_shapes_are_read_as_cpython_writes_them() {
     }
 }
 
+#[derive(Pickle, Debug, Clone, PartialEq)]
+#[pickle(module = "shop", name = "Sets")]
+struct Sets {
+    small: HashSet<i64>,
+    empty: BTreeSet<i64>,
+    names: BTreeSet<String>,
+    none: HashSet<String>,
+    many: IndexSet<i64>,
+    pairs: HashSet<(i64, String)>,
+}
+
+#[test]
+fn sets_and_frozensets_are_read_as_cpython_writes_them() {
+    // tests/python/direct_sets.py: a `shop.Sets` at protocols 0 to 5.
+    let out = common::python_stdout("direct_sets.py", b"");
+    let pickles = pickles(&out);
+    assert_eq!(pickles.len(), 6);
+    let expected = Sets {
+        small: HashSet::from([1, 2, 3]),
+        empty: BTreeSet::new(),
+        names: BTreeSet::from(["a".into(), "b".into()]),
+        none: HashSet::new(),
+        many: (0..2500).collect(),
+        pairs: HashSet::from([(1, "a".into()), (2, "b".into())]),
+    };
+    for (protocol, data) in (0..=5).zip(pickles) {
+        // EMPTY_SET and ADDITEMS, and FROZENSET, from protocol 4;
+        // `builtins.set(list)` at 3; below, Python 2's `__builtin__.set`,
+        // which the graph path renames.
+        let direct = agrees::<Sets>(data);
+        assert_eq!(
+            direct,
+            (protocol >= 3).then(|| expected.clone()),
+            "protocol {protocol}"
+        );
+        let loaded = pickle::loads::<Sets>(data).unwrap();
+        assert_eq!(loaded, expected, "protocol {protocol}");
+        // In the order written, which is Python's iteration order.
+        assert_eq!(
+            loaded.many.iter().copied().collect::<Vec<_>>(),
+            (0..2500).collect::<Vec<_>>()
+        );
+    }
+    // An unhashable item: the graph path's error.
+    // Crafted: EMPTY_SET, MEMOIZE, MARK, EMPTY_LIST, MEMOIZE, ADDITEMS.
+    let data = b"\x80\x04\x8f\x94(]\x94\x90.";
+    assert_eq!(
+        direct_refuses::<HashSet<Vec<i64>>>(data),
+        pickle::ErrorKind::Unhashable
+    );
+}
+
 #[test]
 fn std_shapes_the_graph_path_refuses_are_not_read_directly() {
     use pickle::ErrorKind::{OutOfRange, TypeMismatch};
@@ -607,7 +659,7 @@ fn limits_make_it_give_up_and_the_graph_path_refuse() {
 }
 
 /// A row of the std shapes the direct read knows besides the document's.
-type Row = (f32, char, (i64, String), [i16; 3], Bytes);
+type Row = (f32, char, (i64, String), [i16; 3], Bytes, BTreeSet<i16>);
 
 fn arb_item() -> impl Strategy<Value = Item> {
     (
@@ -707,20 +759,21 @@ proptest! {
     }
 
     #[test]
-    fn tuples_arrays_f32_chars_and_bytes_of_our_output_are_read_directly(
+    fn tuples_arrays_f32_chars_bytes_and_sets_of_our_output_are_read_directly(
         items in proptest::collection::vec(
             (any::<f32>().prop_filter("NaN is not equal to itself", |x| !x.is_nan()),
              any::<char>(),
              (any::<i64>(), ".{0,3}"),
              any::<[i16; 3]>(),
-             proptest::collection::vec(any::<u8>(), 0..300)),
+             proptest::collection::vec(any::<u8>(), 0..300),
+             proptest::collection::btree_set(any::<i16>(), 0..20)),
             0..40,
         ),
         protocol in 3_u8..=5,
     ) {
         let value: Vec<Row> = items
             .into_iter()
-            .map(|(x, c, pair, array, bytes)| (x, c, pair, array, Bytes(bytes)))
+            .map(|(x, c, pair, array, bytes, set)| (x, c, pair, array, Bytes(bytes), set))
             .collect();
         let data = dumps(&value, protocol);
         prop_assert_eq!(agrees::<Vec<Row>>(&data), Some(value));

@@ -5,7 +5,7 @@
 //! the one from the slice gives, wherever its window cuts the input.
 #![no_main]
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::fmt::Debug;
 use std::io::Cursor;
 
@@ -87,6 +87,7 @@ fuzz_target!(|data: &[u8]| {
     agrees::<Vec<ByteArray>>(data);
     agrees::<Vec<(f32, char, (i64, Box<str>), [i16; 4], Option<Box<Bytes>>)>>(data);
     agrees::<(VecDeque<u8>, Box<[()]>)>(data);
+    agrees::<(HashSet<(i64, String)>, BTreeSet<Bytes>)>(data);
     // Keys Python cannot hash, which the unpickler refuses.
     agrees::<HashMap<Vec<i64>, i64>>(data);
     agrees::<(ByteArray, HashMap<Bytes, i64>)>(data);

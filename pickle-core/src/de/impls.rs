@@ -488,6 +488,12 @@ impl<'de, T: FromPickle<'de> + Eq + Hash, S: BuildHasher + Default> FromPickle<'
     fn from_pickle(node: Node<'_, 'de>) -> Result<Self> {
         set(node)
     }
+
+    const DIRECT: bool = T::DIRECT;
+
+    fn read_direct<R: Source<'de>>(r: &mut Direct<'de, R>) -> Option<Self> {
+        set_items(r).map(|items| items.into_iter().collect())
+    }
 }
 
 impl<'de, T: FromPickle<'de> + Ord> FromPickle<'de> for BTreeSet<T> {
@@ -495,6 +501,26 @@ impl<'de, T: FromPickle<'de> + Ord> FromPickle<'de> for BTreeSet<T> {
     fn from_pickle(node: Node<'_, 'de>) -> Result<Self> {
         set(node)
     }
+
+    const DIRECT: bool = T::DIRECT;
+
+    fn read_direct<R: Source<'de>>(r: &mut Direct<'de, R>) -> Option<Self> {
+        set_items(r).map(|items| items.into_iter().collect())
+    }
+}
+
+/// The items of a set read directly, in the order written: gathered
+/// first, so that those of a reading that did not end well are dropped.
+pub(crate) fn set_items<'de, T: FromPickle<'de>, S: Source<'de>>(
+    r: &mut Direct<'de, S>,
+) -> Option<Vec<T>> {
+    let mut items = Vec::new();
+    let len = r.set(|r| {
+        items.push(r.read()?);
+        Some(())
+    })?;
+    items.truncate(len);
+    Some(items)
 }
 
 impl<'de, K, V, S> FromPickle<'de> for HashMap<K, V, S>

@@ -312,6 +312,14 @@ mod index {
         fn from_pickle(node: Node<'_, 'de>) -> Result<Self> {
             crate::de::impls::set(node)
         }
+
+        const DIRECT: bool = T::DIRECT;
+
+        fn read_direct<R: crate::de::direct::Source<'de>>(
+            r: &mut crate::de::direct::Direct<'de, R>,
+        ) -> Option<Self> {
+            crate::de::impls::set_items(r).map(|items| items.into_iter().collect())
+        }
     }
 
     impl<T: ToPickle, S> ToPickle for FrozenSet<IndexSet<T, S>> {

@@ -28,9 +28,12 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
         }
         self.push()?;
         self.memoize(Memo::OTHER)?;
-        self.items(Opcode::Appends, Opcode::Append, 1, &mut |r, _, max| {
-            run(r, max)
-        })
+        self.items(
+            Opcode::Appends,
+            Some(Opcode::Append),
+            1,
+            &mut |r, _, max| run(r, max),
+        )
     }
 
     /// A dict: `entry(r, i)` reads entry `i`, a key and its value, and
@@ -42,13 +45,73 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
         }
         self.push()?;
         self.memoize(Memo::OTHER)?;
-        self.items(Opcode::SetItems, Opcode::SetItem, 2, &mut |r, i, _| {
+        self.items(
+            Opcode::SetItems,
+            Some(Opcode::SetItem),
+            2,
+            &mut |r, i, _| {
+                if r.unhashable_next()? {
+                    return None;
+                }
+                entry(r, i)?;
+                Some(1)
+            },
+        )
+    }
+
+    /// A set or a frozenset, as CPython writes one: EMPTY_SET, then batches
+    /// of MARK, items, ADDITEMS (protocol 4 and up); MARK, items, FROZENSET
+    /// (protocol 4 and up); or `builtins.set(list)` or
+    /// `builtins.frozenset(list)` (protocol 3). `item(r)` reads an item and
+    /// keeps it (or nothing). Returns the number of items, as
+    /// [`Direct::list_runs`].
+    pub fn set(&mut self, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<usize> {
+        let mut item = |r: &mut Self| {
             if r.unhashable_next()? {
                 return None;
             }
-            entry(r, i)?;
-            Some(1)
-        })
+            item(r)
+        };
+        let op = self.peek()?;
+        if op == Opcode::EmptySet.byte() {
+            self.advance();
+            self.push()?;
+            self.memoize(Memo::OTHER)?;
+            return self.items(Opcode::AddItems, None, 1, &mut |r, _, _| {
+                item(r)?;
+                Some(1)
+            });
+        }
+        if op == Opcode::Mark.byte() {
+            self.advance();
+            self.height += 1;
+            let len = self.nested(|r| {
+                let mut len = 0;
+                while !r.eat(Opcode::FrozenSet)? {
+                    item(r)?;
+                    len += 1;
+                    r.grow(len, 1)?;
+                }
+                Some(len)
+            })?;
+            self.pop(len + 1);
+            self.push()?;
+            self.memoize(Memo::OTHER)?;
+            return Some(len);
+        }
+        let index = self.global()?;
+        let (module, name) = self.globals.get(index as usize)?;
+        if module != "builtins" || (name != "set" && name != "frozenset") {
+            return None;
+        }
+        let len = self.tuple(1, |r| {
+            r.list_runs(|r, _| {
+                item(r)?;
+                Some(1)
+            })
+        })?;
+        self.reduce()?;
+        Some(len)
     }
 
     /// Whether the next object is one Python cannot hash (a list, a dict,
@@ -70,8 +133,8 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
     }
 
     /// The items applied to the container just read: batches of MARK,
-    /// items, `many`; or one item and `one` (each item is `per_item`
-    /// objects on the stack). Stops where the next opcodes are not this
+    /// items, `many`; or one item and `one`, if the container has such an
+    /// opcode (each item is `per_item` objects on the stack). Stops where the next opcodes are not this
     /// container's. `run(r, i, max)` reads items from item `i` on, at
     /// least one and at most `max`, and says how many; or `None`, keeping
     /// none of them, as a MARK that starts one item (a tuple), not a batch,
@@ -79,7 +142,7 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
     fn items(
         &mut self,
         many: Opcode,
-        one: Opcode,
+        one: Option<Opcode>,
         per_item: usize,
         run: &mut impl FnMut(&mut Self, usize, usize) -> Option<usize>,
     ) -> Option<usize> {
@@ -117,9 +180,10 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
                     batch = None;
                 }
             }
-            let ok = match batch {
-                Some(ok) => ok,
-                None => match run(self, len, 1) {
+            let ok = match (batch, one) {
+                (Some(ok), _) => ok,
+                (None, None) => false,
+                (None, Some(one)) => match run(self, len, 1) {
                     Some(1) if self.eat(one)? => {
                         len += 1;
                         self.grow(len, 1)?;
