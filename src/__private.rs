@@ -15,6 +15,7 @@ pub use pickle_core::de::{FromPickle, InstanceView, Node};
 pub use pickle_core::ser::{ToPickle, Writer};
 pub use pickle_core::{Error, Result};
 pub use std::io::Write;
+pub use std::string::String;
 
 use pickle_core::value::Construct;
 use pickle_core::ErrorKind;

@@ -523,6 +523,67 @@ fn sets_and_frozensets_are_read_as_cpython_writes_them() {
     );
 }
 
+#[derive(Pickle, Debug, Clone, Copy, PartialEq)]
+#[pickle(module = "shop", name = "Color")]
+enum Color {
+    Red = 1,
+    Green = 2,
+}
+
+#[derive(Pickle, Debug, Clone, Copy, PartialEq)]
+#[pickle(module = "shop", name = "Mode", str_values, rename_all = "lowercase")]
+enum Mode {
+    Fast,
+    Slow,
+}
+
+#[derive(Pickle, Debug, Clone, PartialEq)]
+#[pickle(module = "shop", name = "Palette")]
+struct Palette {
+    main: Color,
+    colors: Vec<Color>,
+    mode: Mode,
+    modes: BTreeMap<String, Mode>,
+}
+
+#[test]
+fn enum_members_are_read_as_cpython_writes_them_and_fetched_again() {
+    // tests/python/direct_enums.py: a `shop.Palette` at protocols 0 to 5,
+    // `Color.RED` three times (then GETs), `Mode` members by str value.
+    let out = common::python_stdout("direct_enums.py", b"");
+    let pickles = pickles(&out);
+    assert_eq!(pickles.len(), 6);
+    let expected = Palette {
+        main: Color::Red,
+        colors: vec![Color::Red, Color::Green, Color::Red],
+        mode: Mode::Slow,
+        modes: BTreeMap::from([("a".into(), Mode::Fast), ("b".into(), Mode::Slow)]),
+    };
+    for (protocol, data) in (0..=5).zip(pickles) {
+        // REDUCE(cls, (value,)) with binary ints and strs from protocol 2.
+        let direct = agrees::<Palette>(data);
+        assert_eq!(
+            direct,
+            (protocol >= 2).then(|| expected.clone()),
+            "protocol {protocol}"
+        );
+        assert_eq!(pickle::loads::<Palette>(data).unwrap(), expected);
+    }
+    // A value no member has, and a member of another class: the graph
+    // path's errors. pickle.dumps(Color(3)) as if Color had a 3, and a
+    // `shop.Mode` member read as a Color.
+    let three = b"\x80\x04\x95\x18\x00\x00\x00\x00\x00\x00\x00\x8c\x04shop\x94\x8c\x05Color\x94\x93\x94K\x03\x85\x94R\x94.";
+    assert_eq!(
+        direct_refuses::<Color>(three),
+        pickle::ErrorKind::TypeMismatch
+    );
+    let mode = pickle::dumps(&Mode::Fast).unwrap();
+    assert_eq!(
+        direct_refuses::<Color>(&mode),
+        pickle::ErrorKind::TypeMismatch
+    );
+}
+
 #[test]
 fn std_shapes_the_graph_path_refuses_are_not_read_directly() {
     use pickle::ErrorKind::{OutOfRange, TypeMismatch};

@@ -47,6 +47,20 @@ struct Blob {
     raw: Vec<u8>,
 }
 
+#[derive(Pickle, Debug)]
+#[pickle(module = "shop", name = "Color")]
+enum Color {
+    Red = 1,
+    Green = 2,
+}
+
+#[derive(Pickle, Debug)]
+#[pickle(module = "shop", name = "Mode", str_values)]
+enum Mode {
+    Fast,
+    Slow,
+}
+
 /// Compared by `Debug`: a NaN the pickle holds is equal to itself there.
 fn agrees<T: for<'de> FromPickle<'de> + Debug>(data: &[u8]) {
     agrees_within::<T>(data, &Limits::default());
@@ -88,6 +102,7 @@ fuzz_target!(|data: &[u8]| {
     agrees::<Vec<(f32, char, (i64, Box<str>), [i16; 4], Option<Box<Bytes>>)>>(data);
     agrees::<(VecDeque<u8>, Box<[()]>)>(data);
     agrees::<(HashSet<(i64, String)>, BTreeSet<Bytes>)>(data);
+    agrees::<(Vec<Color>, IndexMap<String, Mode>)>(data);
     // Keys Python cannot hash, which the unpickler refuses.
     agrees::<HashMap<Vec<i64>, i64>>(data);
     agrees::<(ByteArray, HashMap<Bytes, i64>)>(data);

@@ -500,6 +500,7 @@ fn expand_members(e: &Enum) -> TokenStream {
     // The value each member writes, and the test that reads it back.
     let mut writes = Vec::new();
     let mut reads = Vec::new();
+    let mut direct_reads = Vec::new();
     for v in &e.variants {
         let ident = v.ident;
         let value = v.attrs.value.as_ref().map(|a| a.value.clone());
@@ -530,6 +531,7 @@ fn expand_members(e: &Enum) -> TokenStream {
         writes.push(
             quote!(Self::#ident => __w.write_member(#module, #qualname, #name, |__w| #write)),
         );
+        direct_reads.push(quote!(#read => ::core::option::Option::Some(Self::#ident)));
         reads.push(quote!(#read => ::core::result::Result::Ok(Self::#ident)));
     }
     let as_value = if str_values {
@@ -550,8 +552,28 @@ fn expand_members(e: &Enum) -> TokenStream {
             _ => ::core::result::Result::Err(#rt::unknown_member(__value, __classes)),
         }
     };
+    // Read directly, the value as an `i64` or a `String` (a `&str` to match).
+    let de_lt = de_lifetime(e.generics);
+    let (value_ty, as_matched) = if str_values {
+        (quote!(#rt::String), quote!(.as_deref()))
+    } else {
+        (quote!(i64), quote!())
+    };
+    let direct = quote! {
+        const DIRECT: bool = true;
+
+        fn read_direct<__S: #rt::DirectSource<#de_lt>>(
+            __r: &mut #rt::Direct<#de_lt, __S>,
+        ) -> ::core::option::Option<Self> {
+            let __classes = <Self as #rt::PickleClass>::CLASSES;
+            match __r.member::<#value_ty>(__classes) #as_matched {
+                #(#direct_reads,)*
+                _ => ::core::option::Option::None,
+            }
+        }
+    };
     let ser = impls.impl_to_pickle(e.generics, ser);
-    let de = impls.impl_from_pickle(e.generics, de, quote!());
+    let de = impls.impl_from_pickle(e.generics, de, direct);
     let class = impls.impl_pickle_class(&classes);
     quote!(#ser #de #class)
 }

@@ -2,9 +2,10 @@
 //! arguments, REDUCE, BUILD with a state; and the bytes they are made from.
 
 use std::any::Any;
+use std::borrow::Cow;
 
 use super::source::bytes_header_len;
-use super::{Direct, Memo, Source};
+use super::{Direct, FromPickle, Memo, Source};
 use crate::opcode::Opcode;
 
 impl<'de, S: Source<'de>> Direct<'de, S> {
@@ -147,6 +148,35 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
         Some(value)
     }
 
+    /// A member of an `enum.Enum` class among `classes`, `REDUCE(cls,
+    /// (value,))` as CPython writes a member the first time, or a GET of
+    /// one read before (a member is a singleton): its value, as a `V`.
+    pub fn member<V: FromPickle<'de> + Clone + 'static>(
+        &mut self,
+        classes: &[(&str, &str)],
+    ) -> Option<V> {
+        let is_one_of = |(module, name): &(Cow<'_, str>, Cow<'_, str>)| {
+            classes.iter().any(|&(m, q)| m == module && q == name)
+        };
+        if let Some(Member { class, value }) = self.fetch_made::<Member<V>>() {
+            return is_one_of(self.globals.get(class as usize)?).then_some(value);
+        }
+        let class = self.global()?;
+        if !is_one_of(self.globals.get(class as usize)?) {
+            return None;
+        }
+        let value = self.tuple(1, |r| r.read::<V>())?;
+        let making = self.reduce_to_make()?;
+        self.made(
+            making,
+            Member {
+                class,
+                value: value.clone(),
+            },
+        );
+        Some(value)
+    }
+
     /// BUILD: the state just read applied to the object below it.
     pub fn build(&mut self) -> Option<()> {
         self.expect(Opcode::Build)?;
@@ -274,3 +304,11 @@ pub(super) fn gather(out: &mut Vec<u8>, piece: &[u8], len: Option<usize>) {
 /// An object [`Direct::reduce_to_make`] memoized, which the caller makes.
 #[must_use]
 pub struct Making(u32);
+
+/// A member of an `enum.Enum` read by [`Direct::member`], kept for a GET:
+/// its class (by its index in `Direct::globals`) and its value.
+#[derive(Clone)]
+struct Member<V> {
+    class: u32,
+    value: V,
+}
