@@ -584,6 +584,59 @@ fn enum_members_are_read_as_cpython_writes_them_and_fetched_again() {
     );
 }
 
+#[derive(Pickle, Debug, Clone, Copy, PartialEq)]
+#[pickle(module = "shop", name = "Point")]
+struct Point(f64, f64);
+
+#[derive(Pickle, Debug, Clone, Copy, PartialEq)]
+#[pickle(transparent)]
+struct TrackId(u32);
+
+#[derive(Pickle, Debug, Clone, PartialEq)]
+#[pickle(transparent)]
+struct Label(#[pickle(bytes)] Vec<u8>);
+
+#[derive(Pickle, Debug, Clone, PartialEq)]
+#[pickle(dict)]
+struct Track {
+    id: TrackId,
+    points: Vec<Point>,
+    label: Label,
+}
+
+#[test]
+fn namedtuples_and_transparent_structs_are_read_as_cpython_writes_them() {
+    // tests/python/direct_points.py: {'id': 7, 'points': [Point(1.0,
+    // 2.0), Point(3.0, -4.0)], 'label': b'ab'} with `shop.Point` a
+    // namedtuple, at protocols 0 to 5.
+    let out = common::python_stdout("direct_points.py", b"");
+    let pickles = pickles(&out);
+    assert_eq!(pickles.len(), 6);
+    let expected = Track {
+        id: TrackId(7),
+        points: vec![Point(1.0, 2.0), Point(3.0, -4.0)],
+        label: Label(b"ab".to_vec()),
+    };
+    for (protocol, data) in (0..=5).zip(pickles) {
+        // NEWOBJ(cls, args) from protocol 2, bytes from 3.
+        let direct = agrees::<Track>(data);
+        assert_eq!(
+            direct,
+            (protocol >= 3).then(|| expected.clone()),
+            "protocol {protocol}"
+        );
+        assert_eq!(pickle::loads::<Track>(data).unwrap(), expected);
+    }
+    // Our own bytes, at protocol 2 too (CPython's there but for the bytes).
+    for protocol in 2..=5 {
+        let points = vec![Point(1.0, 2.0), Point(0.5, f64::MAX)];
+        assert_eq!(
+            agrees::<Vec<Point>>(&dumps(&points, protocol)),
+            Some(points)
+        );
+    }
+}
+
 #[test]
 fn std_shapes_the_graph_path_refuses_are_not_read_directly() {
     use pickle::ErrorKind::{OutOfRange, TypeMismatch};

@@ -61,6 +61,21 @@ enum Mode {
     Slow,
 }
 
+#[derive(Pickle, Debug)]
+#[pickle(module = "shop", name = "Point")]
+struct Point(f64, f64);
+
+#[derive(Pickle, Debug)]
+#[pickle(transparent)]
+struct TrackId(u32);
+
+#[derive(Pickle, Debug)]
+#[pickle(dict)]
+struct Track {
+    id: TrackId,
+    points: Vec<Point>,
+}
+
 /// Compared by `Debug`: a NaN the pickle holds is equal to itself there.
 fn agrees<T: for<'de> FromPickle<'de> + Debug>(data: &[u8]) {
     agrees_within::<T>(data, &Limits::default());
@@ -103,6 +118,7 @@ fuzz_target!(|data: &[u8]| {
     agrees::<(VecDeque<u8>, Box<[()]>)>(data);
     agrees::<(HashSet<(i64, String)>, BTreeSet<Bytes>)>(data);
     agrees::<(Vec<Color>, IndexMap<String, Mode>)>(data);
+    agrees::<Track>(data);
     // Keys Python cannot hash, which the unpickler refuses.
     agrees::<HashMap<Vec<i64>, i64>>(data);
     agrees::<(ByteArray, HashMap<Bytes, i64>)>(data);

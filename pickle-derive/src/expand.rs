@@ -346,6 +346,8 @@ fn expand_struct(s: &Struct) -> TokenStream {
     let direct = match shape {
         Shape::Dict => read_direct(s, &written, Some(&class_const)),
         Shape::PlainDict => read_direct(s, &written, None),
+        Shape::Transparent => read_direct_by_position(s, &written, None),
+        Shape::Args => read_direct_by_position(s, &written, Some(&class_const)),
         _ => quote!(),
     };
     let ser = impls.impl_to_pickle(&ser_generics, ser);
@@ -376,10 +378,7 @@ fn read_direct(s: &Struct, written: &[&Field], classes: Option<&TokenStream>) ->
     let traits = written.iter().filter(|f| uses_trait(f)).map(|f| f.ty);
     let names: Vec<&str> = written.iter().map(|f| f.name.as_str()).collect();
     let index = (0..written.len()).map(Literal::usize_unsuffixed);
-    let reads = written.iter().map(|f| match f.attrs.bytes {
-        Some(_) => quote!(#rt::bytes::read_direct(__r)),
-        None => quote!(__r.read()),
-    });
+    let reads = written.iter().map(|f| direct_read_of(f));
     let access = if written.is_empty() {
         quote!(|_: &mut #rt::Direct<#de, __S>, _: usize, _: bool| #none)
     } else {
@@ -426,6 +425,70 @@ fn read_direct(s: &Struct, written: &[&Field], classes: Option<&TokenStream>) ->
             }
             #some(Self { #(#inits),* })
         }
+    }
+}
+
+/// `FromPickle::DIRECT` and `read_direct` for a struct read by position:
+/// from its one field (`transparent`), or from NEWOBJ's arguments, an
+/// instance of one of `classes`. Empty, as [`read_direct`], if a field is
+/// read by a `with` module or borrows.
+fn read_direct_by_position(
+    s: &Struct,
+    written: &[&Field],
+    classes: Option<&TokenStream>,
+) -> TokenStream {
+    let rt = runtime();
+    if written
+        .iter()
+        .any(|f| f.attrs.with.is_some() || crate::bound::names_lifetime(f.ty))
+    {
+        return quote!();
+    }
+    let de = de_lifetime(s.generics);
+    let some = quote!(::core::option::Option::Some);
+    let traits = written.iter().filter(|f| uses_trait(f)).map(|f| f.ty);
+    let vars: Vec<Ident> = (0..written.len())
+        .map(|i| Ident::new(&format!("__f{i}"), proc_macro2::Span::call_site()))
+        .collect();
+    let reads = written.iter().map(|f| direct_read_of(f));
+    let values = quote!((#(#reads?,)*));
+    let read = match classes {
+        Some(classes) => {
+            let n = Literal::usize_unsuffixed(written.len());
+            quote!(__r.newobj_args(#classes, #n, |__r| #some(#values))?)
+        }
+        None => values,
+    };
+    let mut position = 0;
+    let inits = s.fields.iter().map(|f| {
+        let member = &f.member;
+        if f.attrs.skip.is_some() {
+            let default = default_fn(f);
+            return quote!(#member: #default());
+        }
+        let var = &vars[position];
+        position += 1;
+        quote!(#member: #var)
+    });
+    quote! {
+        const DIRECT: bool = true #(&& <#traits as #rt::FromPickle<#de>>::DIRECT)*;
+
+        fn read_direct<__S: #rt::DirectSource<#de>>(
+            __r: &mut #rt::Direct<#de, __S>,
+        ) -> ::core::option::Option<Self> {
+            let (#(#vars,)*) = #read;
+            #some(Self { #(#inits),* })
+        }
+    }
+}
+
+/// The direct read of one field's value: through its type's `FromPickle`,
+/// or as bytes.
+fn direct_read_of(f: &Field) -> TokenStream {
+    let rt = runtime();
+    match f.attrs.bytes {
+        Some(_) => quote!(#rt::bytes::read_direct(__r)),
+        None => quote!(__r.read()),
     }
 }
 

@@ -210,18 +210,7 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
         classes: &[(&str, &str)],
         fields: &mut Fields<'_, impl FnMut(&mut Self, usize, bool) -> Option<()>>,
     ) -> Option<()> {
-        let index = self.global()?;
-        // The class of the last instance read is usually this one's.
-        let class = (index, classes.as_ptr() as usize);
-        if self.instance_of != Some(class) {
-            let (module, name) = self.globals.get(index as usize)?;
-            if crate::unpickler::folds_newobj(module, name)
-                || !classes.iter().any(|&(m, q)| m == module && q == name)
-            {
-                return None;
-            }
-            self.instance_of = Some(class);
-        }
+        self.class_among(classes)?;
         if !self.eat(Opcode::EmptyTuple)? {
             return None;
         }
@@ -246,6 +235,44 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
                     self.rewind(at)?;
                 }
             }
+        }
+        Some(())
+    }
+
+    /// An instance of one of `classes` created by NEWOBJ with `len`
+    /// arguments, which `args` reads (as CPython writes a namedtuple), and
+    /// no state.
+    pub fn newobj_args<T>(
+        &mut self,
+        classes: &[(&str, &str)],
+        len: usize,
+        args: impl FnOnce(&mut Self) -> Option<T>,
+    ) -> Option<T> {
+        self.class_among(classes)?;
+        let value = self.nested(|r| r.tuple(len, args))?;
+        if !self.eat(Opcode::NewObj)? {
+            return None;
+        }
+        self.pop(2);
+        self.push()?;
+        self.memoize(Memo::OTHER)?;
+        Some(value)
+    }
+
+    /// A global that is one of `classes`, whose instances NEWOBJ makes (not
+    /// a class the unpickler folds into another object).
+    fn class_among(&mut self, classes: &[(&str, &str)]) -> Option<()> {
+        let index = self.global()?;
+        // The class of the last instance read is usually this one's.
+        let class = (index, classes.as_ptr() as usize);
+        if self.instance_of != Some(class) {
+            let (module, name) = self.globals.get(index as usize)?;
+            if crate::unpickler::folds_newobj(module, name)
+                || !classes.iter().any(|&(m, q)| m == module && q == name)
+            {
+                return None;
+            }
+            self.instance_of = Some(class);
         }
         Some(())
     }
