@@ -361,21 +361,13 @@ fn expand_struct(s: &Struct) -> TokenStream {
 /// (its type names a lifetime).
 fn read_direct(s: &Struct, written: &[&Field], classes: Option<&TokenStream>) -> TokenStream {
     let rt = runtime();
-    if written
-        .iter()
-        .any(|f| f.attrs.with.is_some() || crate::bound::names_lifetime(f.ty))
-    {
+    let Some((vars, traits)) = direct_parts(written) else {
         return quote!();
-    }
+    };
     let de = de_lifetime(s.generics);
     let none = quote!(::core::option::Option::None);
     let some = quote!(::core::option::Option::Some);
-    let vars: Vec<Ident> = (0..written.len())
-        .map(|i| Ident::new(&format!("__f{i}"), proc_macro2::Span::call_site()))
-        .collect();
     let tys: Vec<&syn::Type> = written.iter().map(|f| f.ty).collect();
-    // The types read through their own `FromPickle`: not `#[pickle(bytes)]` fields.
-    let traits = written.iter().filter(|f| uses_trait(f)).map(|f| f.ty);
     let names: Vec<&str> = written.iter().map(|f| f.name.as_str()).collect();
     let index = (0..written.len()).map(Literal::usize_unsuffixed);
     let reads = written.iter().map(|f| direct_read_of(f));
@@ -438,18 +430,11 @@ fn read_direct_by_position(
     classes: Option<&TokenStream>,
 ) -> TokenStream {
     let rt = runtime();
-    if written
-        .iter()
-        .any(|f| f.attrs.with.is_some() || crate::bound::names_lifetime(f.ty))
-    {
+    let Some((vars, traits)) = direct_parts(written) else {
         return quote!();
-    }
+    };
     let de = de_lifetime(s.generics);
     let some = quote!(::core::option::Option::Some);
-    let traits = written.iter().filter(|f| uses_trait(f)).map(|f| f.ty);
-    let vars: Vec<Ident> = (0..written.len())
-        .map(|i| Ident::new(&format!("__f{i}"), proc_macro2::Span::call_site()))
-        .collect();
     let reads = written.iter().map(|f| direct_read_of(f));
     let values = quote!((#(#reads?,)*));
     let read = match classes {
@@ -480,6 +465,29 @@ fn read_direct_by_position(
             #some(Self { #(#inits),* })
         }
     }
+}
+
+/// What the direct reads of a struct's written fields share: a variable
+/// for each field's value, and the types read through their own
+/// `FromPickle` (not `#[pickle(bytes)]` fields), which `DIRECT` requires.
+/// `None` (the graph path only) if a field is read by a `with` module, or
+/// borrows (its type names a lifetime).
+fn direct_parts<'f>(written: &[&'f Field]) -> Option<(Vec<Ident>, Vec<&'f syn::Type>)> {
+    if written
+        .iter()
+        .any(|f| f.attrs.with.is_some() || crate::bound::names_lifetime(f.ty))
+    {
+        return None;
+    }
+    let vars = (0..written.len())
+        .map(|i| Ident::new(&format!("__f{i}"), proc_macro2::Span::call_site()))
+        .collect();
+    let traits = written
+        .iter()
+        .filter(|f| uses_trait(f))
+        .map(|f| f.ty)
+        .collect();
+    Some((vars, traits))
 }
 
 /// The direct read of one field's value: through its type's `FromPickle`,
