@@ -637,6 +637,54 @@ fn namedtuples_and_transparent_structs_are_read_as_cpython_writes_them() {
     }
 }
 
+#[derive(Pickle, Debug, Clone, PartialEq)]
+#[pickle(module = "shop", name = "Slotted", slots)]
+struct Slotted {
+    x: i64,
+    y: String,
+}
+
+#[derive(Pickle, Debug, Clone, PartialEq)]
+#[pickle(module = "shop", name = "Slotted")]
+struct SlottedAsDict {
+    x: i64,
+    y: String,
+}
+
+#[test]
+fn instances_with_slots_are_read_as_cpython_writes_them() {
+    // tests/python/direct_slots.py: [Slotted(1, 'a'), Slotted(2, 'b')], a
+    // dataclass with slots=True, at protocols 2 to 5: BUILD (None, slots).
+    let out = common::python_stdout("direct_slots.py", b"");
+    let pickles = pickles(&out);
+    assert_eq!(pickles.len(), 4);
+    for data in pickles {
+        let slotted = vec![
+            Slotted {
+                x: 1,
+                y: "a".into(),
+            },
+            Slotted {
+                x: 2,
+                y: "b".into(),
+            },
+        ];
+        assert_eq!(agrees::<Vec<Slotted>>(data), Some(slotted));
+        // A struct of the `__dict__` shape reads the slots too, as the graph path does.
+        let as_dict = vec![
+            SlottedAsDict {
+                x: 1,
+                y: "a".into(),
+            },
+            SlottedAsDict {
+                x: 2,
+                y: "b".into(),
+            },
+        ];
+        assert_eq!(agrees::<Vec<SlottedAsDict>>(data), Some(as_dict));
+    }
+}
+
 #[test]
 fn std_shapes_the_graph_path_refuses_are_not_read_directly() {
     use pickle::ErrorKind::{OutOfRange, TypeMismatch};

@@ -76,6 +76,13 @@ struct Track {
     points: Vec<Point>,
 }
 
+#[derive(Pickle, Debug)]
+#[pickle(module = "shop", name = "Slotted", slots)]
+struct Slotted {
+    x: i64,
+    y: String,
+}
+
 /// Compared by `Debug`: a NaN the pickle holds is equal to itself there.
 fn agrees<T: for<'de> FromPickle<'de> + Debug>(data: &[u8]) {
     agrees_within::<T>(data, &Limits::default());
@@ -120,6 +127,7 @@ fuzz_target!(|data: &[u8]| {
     agrees::<(IndexSet<(i64, String)>, BTreeSet<Bytes>)>(data);
     agrees::<(Vec<Color>, IndexMap<String, Mode>)>(data);
     agrees::<Track>(data);
+    agrees::<Vec<Slotted>>(data);
     // Keys Python cannot hash, which the unpickler refuses.
     agrees::<BTreeMap<Vec<i64>, i64>>(data);
     agrees::<(ByteArray, IndexMap<Bytes, i64>)>(data);

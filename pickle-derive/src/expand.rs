@@ -344,7 +344,7 @@ fn expand_struct(s: &Struct) -> TokenStream {
         _ => impls.impl_pickle_class(&classes),
     };
     let direct = match shape {
-        Shape::Dict => read_direct(s, &written, Some(&class_const)),
+        Shape::Dict | Shape::Slots => read_direct(s, &written, Some(&class_const)),
         Shape::PlainDict => read_direct(s, &written, None),
         Shape::Transparent => read_direct_by_position(s, &written, None),
         Shape::Args => read_direct_by_position(s, &written, Some(&class_const)),

@@ -203,8 +203,8 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
     }
 
     /// An instance of one of `classes`, created by NEWOBJ with no arguments
-    /// (as CPython writes a plain class's instance), with its `__dict__`
-    /// applied by BUILD, whose keys name `fields`.
+    /// (as CPython writes a plain class's instance), with its `__dict__`, or
+    /// its slots, applied by BUILD, whose keys name `fields`.
     pub fn instance(
         &mut self,
         classes: &[(&str, &str)],
@@ -222,18 +222,23 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
         self.pop(2);
         self.push()?;
         self.memoize(Memo::OTHER)?;
-        // The state, if BUILD applies one: CPython writes none for an empty `__dict__`.
+        // The state, if BUILD applies one: the `__dict__` (CPython writes
+        // none for an empty one), or `(None, slots)` for a class with
+        // `__slots__` (a dataclass with `slots=True`).
         let at = self.checkpoint();
-        if self.peek()? == Opcode::EmptyDict.byte() {
-            match self.fields(fields) {
-                Some(()) if self.eat(Opcode::Build)? => {
-                    self.pop(1);
-                    return Some(());
-                }
-                _ => {
-                    fields.reset_from(self, 0);
-                    self.rewind(at)?;
-                }
+        let state = match self.peek()? {
+            op if op == Opcode::EmptyDict.byte() => self.fields(fields),
+            op if op == Opcode::None.byte() => self.tuple(2, |r| {
+                r.none()?.then_some(())?;
+                r.fields(fields)
+            }),
+            _ => return Some(()),
+        };
+        match state {
+            Some(()) if self.eat(Opcode::Build)? => self.pop(1),
+            _ => {
+                fields.reset_from(self, 0);
+                self.rewind(at)?;
             }
         }
         Some(())
