@@ -685,6 +685,43 @@ fn instances_with_slots_are_read_as_cpython_writes_them() {
     }
 }
 
+#[cfg(feature = "chrono")]
+#[test]
+fn naive_dates_and_times_are_read_as_cpython_writes_them() {
+    use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+    type Dates = (NaiveDateTime, NaiveDate, NaiveTime, NaiveDateTime);
+    // tests/python/direct_dates.py, at protocols 0 to 5.
+    let out = common::python_stdout("direct_dates.py", b"");
+    let pickles = pickles(&out);
+    assert_eq!(pickles.len(), 6);
+    let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    let expected: Dates = (
+        date(2024, 1, 2).and_hms_micro_opt(3, 4, 5, 6).unwrap(),
+        date(1999, 12, 31),
+        NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999).unwrap(),
+        // The fold, which CPython writes from protocol 4, dropped.
+        date(2024, 11, 3).and_hms_opt(1, 30, 0).unwrap(),
+    );
+    for (protocol, data) in (0..=5).zip(pickles) {
+        // REDUCE(datetime.<class>, (bytes,)) from protocol 3; below, the
+        // bytes are `_codecs.encode`'s.
+        let direct = agrees::<Dates>(data);
+        assert_eq!(
+            direct,
+            (protocol >= 3).then_some(expected),
+            "protocol {protocol}"
+        );
+        assert_eq!(pickle::loads::<Dates>(data).unwrap(), expected);
+    }
+    // A datetime with a tzinfo is the graph path's, whose error a naive one gets:
+    // pickle.dumps(datetime.datetime(2024, 1, 2, tzinfo=datetime.timezone.utc), 4).
+    let aware = b"\x80\x04\x95W\x00\x00\x00\x00\x00\x00\x00\x8c\x08datetime\x94\x8c\x08datetime\x94\x93\x94C\n\x07\xe8\x01\x02\x00\x00\x00\x00\x00\x00\x94h\x00\x8c\x08timezone\x94\x93\x94h\x00\x8c\ttimedelta\x94\x93\x94K\x00K\x00K\x00\x87\x94R\x94\x85\x94R\x94\x86\x94R\x94.";
+    assert_eq!(
+        direct_refuses::<NaiveDateTime>(aware),
+        pickle::ErrorKind::TypeMismatch
+    );
+}
+
 #[test]
 fn std_shapes_the_graph_path_refuses_are_not_read_directly() {
     use pickle::ErrorKind::{OutOfRange, TypeMismatch};

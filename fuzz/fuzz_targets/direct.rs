@@ -128,6 +128,7 @@ fuzz_target!(|data: &[u8]| {
     agrees::<(Vec<Color>, IndexMap<String, Mode>)>(data);
     agrees::<Track>(data);
     agrees::<Vec<Slotted>>(data);
+    agrees::<Vec<(chrono::NaiveDateTime, chrono::NaiveDate, chrono::NaiveTime)>>(data);
     // Keys Python cannot hash, which the unpickler refuses.
     agrees::<BTreeMap<Vec<i64>, i64>>(data);
     agrees::<(ByteArray, IndexMap<Bytes, i64>)>(data);

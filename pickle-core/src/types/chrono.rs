@@ -62,6 +62,7 @@ use chrono::{
 
 use super::duration::{read_timedelta, write_timedelta};
 use super::{call_args, out_of_range, unpicklable};
+use crate::de::direct::{Direct, Source};
 use crate::de::{FromPickle, Node};
 use crate::error::{Error, ErrorKind, Result};
 use crate::ser::{ToPickle, Writer};
@@ -279,6 +280,12 @@ impl<'de> FromPickle<'de> for NaiveDate {
         let (s, _) = read_state(node, "date", 4)?;
         date_of(&s).ok_or_else(|| invalid("date", &s))
     }
+
+    const DIRECT: bool = true;
+
+    fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
+        date_of(&direct_state::<4, S>(r, "date")?)
+    }
 }
 
 impl ToPickle for NaiveTime {
@@ -292,6 +299,13 @@ impl<'de> FromPickle<'de> for NaiveTime {
     /// A naive `datetime.time`, its fold dropped.
     fn from_pickle(node: Node<'_, 'de>) -> Result<Self> {
         read_time(node).map(|(t, _)| t)
+    }
+
+    const DIRECT: bool = true;
+
+    fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
+        let (bare, _) = unfold(&direct_state::<6, S>(r, "time")?, 0);
+        time_of(&bare)
     }
 }
 
@@ -307,6 +321,29 @@ impl<'de> FromPickle<'de> for NaiveDateTime {
     fn from_pickle(node: Node<'_, 'de>) -> Result<Self> {
         read_naive(node).map(|(dt, _)| dt)
     }
+
+    const DIRECT: bool = true;
+
+    fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
+        let (bare, _) = unfold(&direct_state::<10, S>(r, "datetime")?, 2);
+        Some(NaiveDateTime::new(
+            date_of(&bare[..4])?,
+            time_of(&bare[4..])?,
+        ))
+    }
+}
+
+/// The state of a naive instance of the `datetime` class `class`, read
+/// directly: `REDUCE(datetime.<class>, (state,))`, its state `N` bytes. A
+/// tzinfo (even `None`), or a Python 2 str state, is the graph path's.
+fn direct_state<'de, const N: usize, S: Source<'de>>(
+    r: &mut Direct<'de, S>,
+    class: &str,
+) -> Option<[u8; N]> {
+    r.global_is(&["datetime"], class)?;
+    let state = r.tuple(1, |r| r.bytes_as(|b| <[u8; N]>::try_from(b).ok()))??;
+    r.reduce()?;
+    Some(state)
 }
 
 impl ToPickle for DateTime<FixedOffset> {
