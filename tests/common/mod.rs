@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+pub mod direct;
+
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 
