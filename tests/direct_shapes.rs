@@ -263,7 +263,7 @@ struct Point(f64, f64);
 #[pickle(transparent)]
 struct TrackId(u32);
 
-#[derive(Pickle, Debug, Clone, PartialEq)]
+#[derive(Pickle, Debug, Clone, PartialEq, Eq, Hash)]
 #[pickle(transparent)]
 struct Label(#[pickle(bytes)] Vec<u8>);
 
@@ -422,6 +422,8 @@ fn an_unhashable_key_takes_the_graph_paths_error() {
     // {bytearray(b'a'): 1}.
     let data = b"\x80\x05}\x94\x96\x01\x00\x00\x00\x00\x00\x00\x00a\x94K\x01s.";
     assert_eq!(direct_refuses::<HashMap<ByteArray, i64>>(data), Unhashable);
+    // The same through a newtype.
+    assert_eq!(direct_refuses::<HashMap<Label, i64>>(data), Unhashable);
     // (bytearray(b'a'), {<the same bytearray, by GET>: 1}).
     let data = b"\x80\x05\x96\x01\x00\x00\x00\x00\x00\x00\x00a\x94}\x94h\x00K\x01s\x86.";
     assert_eq!(

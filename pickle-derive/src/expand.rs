@@ -404,8 +404,15 @@ fn read_direct(s: &Struct, written: &[&Field], classes: Option<&TokenStream>) ->
             quote!(#member: #var?)
         }
     });
+    // A plain dict, which Python cannot hash; an instance it can.
+    let unhashable = classes.is_none().then(|| {
+        quote!(
+            const UNHASHABLE: bool = true;
+        )
+    });
     quote! {
         const DIRECT: bool = true #(&& <#traits as #rt::FromPickle<#de>>::DIRECT)*;
+        #unhashable
 
         fn read_direct<__S: #rt::DirectSource<#de>>(
             __r: &mut #rt::Direct<#de, __S>,
@@ -437,12 +444,26 @@ fn read_direct_by_position(
     let some = quote!(::core::option::Option::Some);
     let reads = written.iter().map(|f| direct_read_of(f));
     let values = quote!((#(#reads?,)*));
-    let read = match classes {
+    let (read, unhashable) = match classes {
         Some(classes) => {
             let n = Literal::usize_unsuffixed(written.len());
-            quote!(__r.newobj_args(#classes, #n, |__r| #some(#values))?)
+            (
+                quote!(__r.newobj_args(#classes, #n, |__r| #some(#values))?),
+                quote!(),
+            )
         }
-        None => values,
+        // Transparent: as its field (bytes: maybe a bytearray).
+        None => {
+            let f = written[0];
+            let unhashable = match f.attrs.bytes {
+                Some(_) => quote!(true),
+                None => {
+                    let ty = f.ty;
+                    quote!(<#ty as #rt::FromPickle<#de>>::UNHASHABLE)
+                }
+            };
+            (values, quote!(const UNHASHABLE: bool = #unhashable;))
+        }
     };
     let mut position = 0;
     let inits = s.fields.iter().map(|f| {
@@ -457,6 +478,7 @@ fn read_direct_by_position(
     });
     quote! {
         const DIRECT: bool = true #(&& <#traits as #rt::FromPickle<#de>>::DIRECT)*;
+        #unhashable
 
         fn read_direct<__S: #rt::DirectSource<#de>>(
             __r: &mut #rt::Direct<#de, __S>,

@@ -311,6 +311,7 @@ impl<'de, T: FromPickle<'de>> FromPickle<'de> for Option<T> {
     }
 
     const DIRECT: bool = T::DIRECT;
+    const UNHASHABLE: bool = T::UNHASHABLE;
 
     fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
         if r.none()? {
@@ -414,6 +415,7 @@ impl<'de, T: FromPickle<'de>> FromPickle<'de> for Vec<T> {
     }
 
     const DIRECT: bool = T::DIRECT;
+    const UNHASHABLE: bool = true;
 
     fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
         let (mut out, mut advised) = (Vec::new(), 0);
@@ -434,6 +436,7 @@ impl<'de, T: FromPickle<'de>> FromPickle<'de> for VecDeque<T> {
     }
 
     const DIRECT: bool = T::DIRECT;
+    const UNHASHABLE: bool = true;
 
     /// A list (the others take the graph path).
     fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
@@ -448,6 +451,7 @@ impl<'de, T: FromPickle<'de>> FromPickle<'de> for Box<[T]> {
     }
 
     const DIRECT: bool = T::DIRECT;
+    const UNHASHABLE: bool = true;
 
     /// A list (a tuple takes the graph path).
     fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
@@ -469,6 +473,7 @@ impl<'de, T: FromPickle<'de>, const N: usize> FromPickle<'de> for [T; N] {
     }
 
     const DIRECT: bool = T::DIRECT;
+    const UNHASHABLE: bool = true;
 
     /// A tuple, as the pickler writes an array, or a list.
     fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
@@ -490,6 +495,7 @@ impl<'de, T: FromPickle<'de> + Eq + Hash, S: BuildHasher + Default> FromPickle<'
     }
 
     const DIRECT: bool = T::DIRECT;
+    const UNHASHABLE: bool = true;
 
     fn read_direct<R: Source<'de>>(r: &mut Direct<'de, R>) -> Option<Self> {
         set_items(r).map(|items| items.into_iter().collect())
@@ -503,6 +509,7 @@ impl<'de, T: FromPickle<'de> + Ord> FromPickle<'de> for BTreeSet<T> {
     }
 
     const DIRECT: bool = T::DIRECT;
+    const UNHASHABLE: bool = true;
 
     fn read_direct<R: Source<'de>>(r: &mut Direct<'de, R>) -> Option<Self> {
         set_items(r).map(|items| items.into_iter().collect())
@@ -516,6 +523,9 @@ pub(crate) fn set_items<'de, T: FromPickle<'de>, S: Source<'de>>(
 ) -> Option<Vec<T>> {
     let mut items = Vec::new();
     let len = r.set(|r| {
+        if T::UNHASHABLE && r.unhashable_next()? {
+            return None;
+        }
         items.push(r.read()?);
         Some(())
     })?;
@@ -536,6 +546,7 @@ where
     }
 
     const DIRECT: bool = K::DIRECT && V::DIRECT;
+    const UNHASHABLE: bool = true;
 
     fn read_direct<R: Source<'de>>(r: &mut Direct<'de, R>) -> Option<Self> {
         let pairs = direct_pairs(r)?;
@@ -553,6 +564,7 @@ impl<'de, K: FromPickle<'de> + Ord, V: FromPickle<'de>> FromPickle<'de> for BTre
     }
 
     const DIRECT: bool = K::DIRECT && V::DIRECT;
+    const UNHASHABLE: bool = true;
 
     fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
         Some(direct_pairs(r)?.into_iter().collect())
@@ -566,6 +578,9 @@ pub(crate) fn direct_pairs<'de, K: FromPickle<'de>, V: FromPickle<'de>, S: Sourc
 ) -> Option<Pairs<K, V>> {
     let mut pairs = Pairs::default();
     let len = r.dict(|r, _| {
+        if K::UNHASHABLE && r.unhashable_next()? {
+            return None;
+        }
         let key = r.read()?;
         pairs.push((key, r.read()?));
         Some(())
@@ -678,6 +693,7 @@ impl<'de, T: FromPickle<'de>> FromPickle<'de> for Box<T> {
     }
 
     const DIRECT: bool = T::DIRECT;
+    const UNHASHABLE: bool = T::UNHASHABLE;
 
     fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
         r.read().map(Box::new)

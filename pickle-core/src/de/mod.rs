@@ -164,6 +164,13 @@ pub trait FromPickle<'de>: Sized {
     #[doc(hidden)]
     const DIRECT: bool = false;
 
+    /// Whether [`FromPickle::read_direct`] may take an object Python cannot
+    /// hash (a list, a dict, a set, a bytearray), which the unpickler
+    /// refuses as a dict's key or a set's item: the direct readers of maps
+    /// and sets check such keys and items first. Not an API: see [`direct`].
+    #[doc(hidden)]
+    const UNHASHABLE: bool = false;
+
     /// Reads `Self` straight from the bytes, or `None` to leave the pickle
     /// to the graph path. Not an API: see [`direct`].
     #[doc(hidden)]

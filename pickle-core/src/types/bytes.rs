@@ -118,6 +118,7 @@ macro_rules! byte_type {
             }
 
             const DIRECT: bool = true;
+            const UNHASHABLE: bool = true;
 
             fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
                 r.byte_vec().map($t)

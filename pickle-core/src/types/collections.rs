@@ -272,6 +272,7 @@ mod index {
         }
 
         const DIRECT: bool = K::DIRECT && V::DIRECT;
+        const UNHASHABLE: bool = true;
 
         fn read_direct<R: crate::de::direct::Source<'de>>(
             r: &mut crate::de::direct::Direct<'de, R>,
@@ -280,6 +281,9 @@ mod index {
             // their hashes, and hashes no key twice.
             let mut out = IndexMap::with_hasher(S::default());
             let len = r.dict(|r, _| {
+                if K::UNHASHABLE && r.unhashable_next()? {
+                    return None;
+                }
                 let key = r.read()?;
                 let value = r.read()?;
                 match out.insert_full(key, value) {
@@ -314,6 +318,7 @@ mod index {
         }
 
         const DIRECT: bool = T::DIRECT;
+        const UNHASHABLE: bool = true;
 
         fn read_direct<R: crate::de::direct::Source<'de>>(
             r: &mut crate::de::direct::Direct<'de, R>,

@@ -28,12 +28,7 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
         }
         self.push()?;
         self.memoize(Memo::OTHER)?;
-        self.items(
-            Opcode::Appends,
-            Some(Opcode::Append),
-            1,
-            &mut |r, _, max| run(r, max),
-        )
+        self.items(&LIST, &mut |r, _, max| run(r, max))
     }
 
     /// A dict: `entry(r, i)` reads entry `i`, a key and its value, and
@@ -45,18 +40,10 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
         }
         self.push()?;
         self.memoize(Memo::OTHER)?;
-        self.items(
-            Opcode::SetItems,
-            Some(Opcode::SetItem),
-            2,
-            &mut |r, i, _| {
-                if r.unhashable_next()? {
-                    return None;
-                }
-                entry(r, i)?;
-                Some(1)
-            },
-        )
+        self.items(&DICT, &mut |r, i, _| {
+            entry(r, i)?;
+            Some(1)
+        })
     }
 
     /// A set or a frozenset, as CPython writes one: EMPTY_SET, then batches
@@ -66,18 +53,12 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
     /// keeps it (or nothing). Returns the number of items, as
     /// [`Direct::list_runs`].
     pub fn set(&mut self, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<usize> {
-        let mut item = |r: &mut Self| {
-            if r.unhashable_next()? {
-                return None;
-            }
-            item(r)
-        };
         let op = self.peek()?;
         if op == Opcode::EmptySet.byte() {
             self.advance();
             self.push()?;
             self.memoize(Memo::OTHER)?;
-            return self.items(Opcode::AddItems, None, 1, &mut |r, _, _| {
+            return self.items(&SET, &mut |r, _, _| {
                 item(r)?;
                 Some(1)
             });
@@ -116,34 +97,34 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
 
     /// Whether the next object is one Python cannot hash (a list, a dict,
     /// a set, a bytearray), which the unpickler refuses as a dict's key or
-    /// a set's item, while a Rust type (`Vec`, a `Bytes`) may take it.
-    #[inline]
-    fn unhashable_next(&mut self) -> Option<bool> {
-        let op = self.peek()?;
-        Some(
-            [
-                Opcode::EmptyList,
-                Opcode::EmptyDict,
-                Opcode::EmptySet,
-                Opcode::ByteArray8,
-            ]
-            .iter()
-            .any(|o| o.byte() == op),
-        )
+    /// a set's item, while a Rust type (`Vec`, a `Bytes`) may take it: the
+    /// readers of keys and items of a type that can (see
+    /// [`FromPickle::UNHASHABLE`]) ask first.
+    ///
+    /// [`FromPickle::UNHASHABLE`]: crate::de::FromPickle::UNHASHABLE
+    #[inline(always)]
+    pub fn unhashable_next(&mut self) -> Option<bool> {
+        const UNHASHABLE: [bool; 256] = {
+            let mut table = [false; 256];
+            table[Opcode::EmptyList.byte() as usize] = true;
+            table[Opcode::EmptyDict.byte() as usize] = true;
+            table[Opcode::EmptySet.byte() as usize] = true;
+            table[Opcode::ByteArray8.byte() as usize] = true;
+            table
+        };
+        Some(UNHASHABLE[usize::from(self.peek()?)])
     }
 
-    /// The items applied to the container just read: batches of MARK,
-    /// items, `many`; or one item and `one`, if the container has such an
-    /// opcode (each item is `per_item` objects on the stack). Stops where the next opcodes are not this
-    /// container's. `run(r, i, max)` reads items from item `i` on, at
-    /// least one and at most `max`, and says how many; or `None`, keeping
-    /// none of them, as a MARK that starts one item (a tuple), not a batch,
-    /// is read again as that item.
+    /// The items applied to the container just read, as `applied` says:
+    /// batches of MARK, items and its `many`; or one item and its `one`.
+    /// Stops where the next opcodes are not this container's.
+    /// `run(r, i, max)` reads items from item `i` on, at least one and at
+    /// most `max`, and says how many; or `None`, keeping none of them, as a
+    /// MARK that starts one item (a tuple), not a batch, is read again as
+    /// that item.
     fn items(
         &mut self,
-        many: Opcode,
-        one: Option<Opcode>,
-        per_item: usize,
+        applied: &Applied,
         run: &mut impl FnMut(&mut Self, usize, usize) -> Option<usize>,
     ) -> Option<usize> {
         self.enter()?;
@@ -161,11 +142,11 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
                 self.advance();
                 self.height += 1;
                 batch = Some(loop {
-                    if self.eat(many)? {
+                    if self.eat(applied.many)? {
                         // The batch's items are bounded meanwhile by the
                         // stack limit each one counts against.
                         self.grow(len, len - kept)?;
-                        self.pop(per_item * (len - kept) + 1);
+                        self.pop(applied.per_item * (len - kept) + 1);
                         break true;
                     }
                     match run(self, len, usize::MAX) {
@@ -180,14 +161,14 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
                     batch = None;
                 }
             }
-            let ok = match (batch, one) {
+            let ok = match (batch, applied.one) {
                 (Some(ok), _) => ok,
                 (None, None) => false,
                 (None, Some(one)) => match run(self, len, 1) {
                     Some(1) if self.eat(one)? => {
                         len += 1;
                         self.grow(len, 1)?;
-                        self.pop(per_item);
+                        self.pop(applied.per_item);
                         true
                     }
                     _ => false,
@@ -371,6 +352,34 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
         Some(index)
     }
 }
+
+/// How the opcodes of a kind of container apply its items to it.
+struct Applied {
+    /// After a MARK and items: APPENDS, SETITEMS, ADDITEMS.
+    many: Opcode,
+    /// After one item: APPEND, SETITEM; a set has none.
+    one: Option<Opcode>,
+    /// The objects on the stack an item is: 2 for a key and its value.
+    per_item: usize,
+}
+
+const LIST: Applied = Applied {
+    many: Opcode::Appends,
+    one: Some(Opcode::Append),
+    per_item: 1,
+};
+
+const DICT: Applied = Applied {
+    many: Opcode::SetItems,
+    one: Some(Opcode::SetItem),
+    per_item: 2,
+};
+
+const SET: Applied = Applied {
+    many: Opcode::AddItems,
+    one: None,
+    per_item: 1,
+};
 
 /// The fields of a struct read from a dict (an instance's `__dict__`, or a
 /// plain dict) by [`Direct::instance`] and [`Direct::fields`].
