@@ -266,6 +266,16 @@ fn runs_of_floats_read_as_the_graph_path_reads_them() {
     assert!(graph::<Vec<f64>>(torn).is_err());
     // A run longer than the stack may grow, with more opcodes after it.
     stack_limit_refuses(&vec![vec![0.5_f64; 10], vec![1.5]]);
+    // As f32s, rounded, an int exact: pickle.dumps([0.1, 1.5, 2, -0.25], 4).
+    let data = b"\x80\x04\x95\"\x00\x00\x00\x00\x00\x00\x00]\x94(G?\xb9\x99\x99\x99\x99\x99\x9aG?\xf8\x00\x00\x00\x00\x00\x00K\x02G\xbf\xd0\x00\x00\x00\x00\x00\x00e.";
+    assert_eq!(agrees::<Vec<f32>>(data), Some(vec![0.1, 1.5, 2.0, -0.25]));
+    // A float no f32 holds, after a run: pickle.dumps([0.1, 1.5, 2, 1e300], 4).
+    let data = b"\x80\x04\x95\"\x00\x00\x00\x00\x00\x00\x00]\x94(G?\xb9\x99\x99\x99\x99\x99\x9aG?\xf8\x00\x00\x00\x00\x00\x00K\x02G~7\xe4<\x88\x00u\x9ce.";
+    assert!(direct::read::<Vec<f32>>(data, &Limits::default()).is_none());
+    assert_eq!(
+        pickle::loads::<Vec<f32>>(data).unwrap_err().kind(),
+        pickle::ErrorKind::OutOfRange
+    );
 }
 
 #[derive(Pickle, Debug, PartialEq)]

@@ -144,4 +144,6 @@ fuzz_target!(|data: &[u8]| {
     agrees_within::<Doc>(data, &small);
     agrees_within::<Vec<Vec<i64>>>(data, &small);
     agrees_within::<Vec<Bytes>>(data, &small);
+    agrees_within::<(IndexSet<(i64, String)>, Vec<Color>)>(data, &small);
+    agrees_within::<(Vec<Slotted>, Track)>(data, &small);
 });

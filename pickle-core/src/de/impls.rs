@@ -128,7 +128,10 @@ impl<'de> FromPickle<'de> for f64 {
         out: &mut Vec<Self>,
         max: usize,
     ) -> Option<usize> {
-        let run = r.floats(max, |x| out.push(x))?;
+        let run = r.floats(max, |x| {
+            out.push(x);
+            true
+        })?;
         if run > 0 {
             return Some(run);
         }
@@ -169,13 +172,39 @@ impl<'de> FromPickle<'de> for f32 {
     fn read_direct<S: Source<'de>>(r: &mut Direct<'de, S>) -> Option<Self> {
         let float = r.peek()? == crate::opcode::Opcode::BinFloat.byte();
         let x = r.float()?;
-        let y = x as f32;
-        let fits = match float {
-            true => !(y.is_infinite() && x.is_finite()),
-            false => f64::from(y) == x,
-        };
-        fits.then_some(y)
+        match float {
+            true => rounded_f32(x),
+            false => Some(x as f32).filter(|&y| f64::from(y) == x),
+        }
     }
+
+    #[inline]
+    fn read_direct_run<S: Source<'de>>(
+        r: &mut Direct<'de, S>,
+        out: &mut Vec<Self>,
+        max: usize,
+    ) -> Option<usize> {
+        let run = r.floats(max, |x| match rounded_f32(x) {
+            Some(y) => {
+                out.push(y);
+                true
+            }
+            None => false,
+        })?;
+        if run > 0 {
+            return Some(run);
+        }
+        out.push(Self::read_direct(r)?);
+        Some(1)
+    }
+}
+
+/// A float rounded to the nearest `f32`, unless that overflows (the graph
+/// path's error).
+#[inline]
+fn rounded_f32(x: f64) -> Option<f32> {
+    let y = x as f32;
+    (!(y.is_infinite() && x.is_finite())).then_some(y)
 }
 
 impl<'de> FromPickle<'de> for String {

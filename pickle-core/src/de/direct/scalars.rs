@@ -84,10 +84,11 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
     }
 
     /// A run of up to `max` floats written as BINFLOAT (as the pickler
-    /// writes a list of floats), each given to `keep`. Returns how many,
+    /// writes a list of floats), each given to `keep` until it returns
+    /// `false` (that float is left unread). Returns how many were kept,
     /// which may be none: [`Direct::float`] reads any other float.
     #[inline]
-    pub fn floats(&mut self, max: usize, mut keep: impl FnMut(f64)) -> Option<usize> {
+    pub fn floats(&mut self, max: usize, mut keep: impl FnMut(f64) -> bool) -> Option<usize> {
         let max = self.run_max(max);
         let start = self.input.pos;
         let window = self.source.window(start, self.input.limit);
@@ -96,7 +97,9 @@ impl<'de, S: Source<'de>> Direct<'de, S> {
         while n < max {
             match window.get(pos..pos + 9) {
                 Some(&[op, b0, b1, b2, b3, b4, b5, b6, b7]) if op == Opcode::BinFloat.byte() => {
-                    keep(f64::from_be_bytes([b0, b1, b2, b3, b4, b5, b6, b7]));
+                    if !keep(f64::from_be_bytes([b0, b1, b2, b3, b4, b5, b6, b7])) {
+                        break;
+                    }
                 }
                 _ => break,
             }
