@@ -60,11 +60,7 @@ macro_rules! int_impls {
                     }
                     Err(_) => false,
                 })?;
-                if run > 0 {
-                    return Some(run);
-                }
-                out.push(Self::read_direct(r)?);
-                Some(1)
+                run_or_one(r, out, run)
             }
         }
     )*};
@@ -132,11 +128,7 @@ impl<'de> FromPickle<'de> for f64 {
             out.push(x);
             true
         })?;
-        if run > 0 {
-            return Some(run);
-        }
-        out.push(r.float()?);
-        Some(1)
+        run_or_one(r, out, run)
     }
 }
 
@@ -191,12 +183,23 @@ impl<'de> FromPickle<'de> for f32 {
             }
             None => false,
         })?;
-        if run > 0 {
-            return Some(run);
-        }
-        out.push(Self::read_direct(r)?);
-        Some(1)
+        run_or_one(r, out, run)
     }
+}
+
+/// A run of `run` items read into `out`; or, if the run took none, one item
+/// read alone (another opcode than the run's).
+#[inline]
+fn run_or_one<'de, T: FromPickle<'de>, S: Source<'de>>(
+    r: &mut Direct<'de, S>,
+    out: &mut Vec<T>,
+    run: usize,
+) -> Option<usize> {
+    if run > 0 {
+        return Some(run);
+    }
+    out.push(T::read_direct(r)?);
+    Some(1)
 }
 
 /// A float rounded to the nearest `f32`, unless that overflows (the graph
