@@ -388,20 +388,12 @@ fn read_direct(s: &Struct, written: &[&Field], classes: Option<&TokenStream>) ->
         Some(classes) => quote!(__r.instance(#classes, &mut __fields)?;),
         None => quote!(__r.fields(&mut __fields)?;),
     };
-    let mut position = 0;
-    let inits = s.fields.iter().map(|f| {
-        let member = &f.member;
-        if f.attrs.skip.is_some() {
-            let default = default_fn(f);
-            return quote!(#member: #default());
-        }
-        let var = &vars[position];
-        position += 1;
+    let inits = direct_inits(s, &vars, |f, var| {
         if f.attrs.default.is_some() {
             let default = default_fn(f);
-            quote!(#member: match #var { #some(__v) => __v, #none => #default() })
+            quote!(match #var { #some(__v) => __v, #none => #default() })
         } else {
-            quote!(#member: #var?)
+            quote!(#var?)
         }
     });
     // A plain dict, which Python cannot hash; an instance it can.
@@ -465,17 +457,7 @@ fn read_direct_by_position(
             (values, quote!(const UNHASHABLE: bool = #unhashable;))
         }
     };
-    let mut position = 0;
-    let inits = s.fields.iter().map(|f| {
-        let member = &f.member;
-        if f.attrs.skip.is_some() {
-            let default = default_fn(f);
-            return quote!(#member: #default());
-        }
-        let var = &vars[position];
-        position += 1;
-        quote!(#member: #var)
-    });
+    let inits = direct_inits(s, &vars, |_, var| quote!(#var));
     quote! {
         const DIRECT: bool = true #(&& <#traits as #rt::FromPickle<#de>>::DIRECT)*;
         #unhashable
@@ -510,6 +492,28 @@ fn direct_parts<'f>(written: &[&'f Field]) -> Option<(Vec<Ident>, Vec<&'f syn::T
         .map(|f| f.ty)
         .collect();
     Some((vars, traits))
+}
+
+/// The fields of `Self { ... }` after a direct read: each skipped field
+/// from its default, each written one from `value(field, its variable)`.
+fn direct_inits(
+    s: &Struct,
+    vars: &[Ident],
+    value: impl Fn(&Field, &Ident) -> TokenStream,
+) -> Vec<TokenStream> {
+    let mut vars = vars.iter();
+    s.fields
+        .iter()
+        .map(|f| {
+            let member = &f.member;
+            if f.attrs.skip.is_some() {
+                let default = default_fn(f);
+                return quote!(#member: #default());
+            }
+            let value = value(f, vars.next().expect("a variable for each written field"));
+            quote!(#member: #value)
+        })
+        .collect()
 }
 
 /// The direct read of one field's value: through its type's `FromPickle`,
